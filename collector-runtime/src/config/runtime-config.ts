@@ -1,0 +1,44 @@
+// The validated, frozen configuration the runtime runs on (what config/load.ts returns).
+import type { InputConfig, ServiceConfig } from '../inputs/definition.ts';
+
+export type PersistenceConfig =
+  | { type: 'filesystem'; config: { directory_name: string } }
+  | { type: 'memory' }
+  | { type: 'configmap'; config: { name: string; namespace?: string } };
+
+export interface GlobalsConfig {
+  debug: boolean;
+  id: string;
+  name: string;
+  persistence: PersistenceConfig;
+  /** Our additions (not in the seeds): the metrics/health HTTP listener and shutdown bound. */
+  metrics: { host: string; port: number };
+  shutdown_timeout_seconds: number;
+  /** The HOSTNAME field of every syslog line (defaults to the pod name / host name). */
+  hostname?: string;
+}
+
+export type OutputConfig =
+  | { type: 'devo_platform'; config: Record<string, unknown> }
+  | { type: 'syslog'; config: Record<string, unknown> }
+  | { type: 'console'; config: Record<string, unknown> };
+
+export interface EnabledService {
+  name: string;
+  config: ServiceConfig;
+}
+
+export interface ConfiguredInput {
+  /** The input key, which is the source type (e.g. microsoft_graph_audit). */
+  name: string;
+  config: InputConfig;
+  services: EnabledService[];
+}
+
+export interface RuntimeConfig {
+  globals: GlobalsConfig;
+  outputs: Record<string, OutputConfig>;
+  inputs: ConfiguredInput[];
+  /** Where files named in the config live (the Docker layout: certs/, config/, state/ side by side). */
+  paths: { base: string; certs: string; config: string; state: string };
+}

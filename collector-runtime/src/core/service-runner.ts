@@ -1,0 +1,228 @@
+// The lifecycle of one (input, service): pre-pull (load state, migrate, reset check) → setup (auth) →
+// pull every request_period_in_seconds, back to back while there is a backlog. A failing service logs,
+// counts and retries; it never stops the others.
+import type { InputDefinition, PullerContext, PullSummary, ServiceDefinition } from '../inputs/definition.ts';
+import type { ConfiguredInput, EnabledService } from '../config/runtime-config.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { Clock } from './clock.ts';
+import type { StateStore } from '../state/store.ts';
+import { stateKey } from '../state/store.ts';
+import { quarantine } from '../state/file-store.ts';
+import type { Pipeline } from './pipeline.ts';
+import type { ServiceTelemetry } from '../metrics/service-telemetry.ts';
+import type { HttpClientFactory } from './http/client.ts';
+import { backoffDelay } from './backoff.ts';
+import { CollectorError, errorMessage } from './errors.ts';
+
+/** The checkpoint document as stored. `fingerprint` holds the settings whose change resets the state. */
+export interface StateDocument {
+  '@persistence_version': number;
+  fingerprint: { start_time_in_utc: string | null; reset_persistence_auth: string | number | boolean | null };
+  updated_at: string;
+  data: unknown;
+}
+
+export interface ServiceHealth {
+  input: string;
+  service: string;
+  phase: 'starting' | 'setup-failed' | 'running' | 'stopped';
+  lastPullOk?: boolean;
+  lastError?: string;
+  lastSuccessAt?: number;
+}
+
+export interface ServiceRunnerDeps {
+  definition: InputDefinition;
+  input: ConfiguredInput;
+  service: EnabledService;
+  store: StateStore;
+  pipeline: Pipeline;
+  telemetry: ServiceTelemetry;
+  http: HttpClientFactory;
+  log: Logger;
+  clock: Clock;
+}
+
+export class ServiceRunner {
+  readonly health: ServiceHealth;
+  readonly #d: ServiceRunnerDeps;
+  readonly #def: ServiceDefinition;
+  readonly #key: string;
+  #lastSaved: string | undefined;
+
+  constructor(deps: ServiceRunnerDeps) {
+    this.#d = deps;
+    this.#def = deps.definition.services[deps.service.name]!;
+    this.#key = stateKey(deps.input.name, deps.input.config.id, deps.service.name);
+    this.health = { input: deps.input.name, service: deps.service.name, phase: 'starting' };
+  }
+
+  get stateKey(): string {
+    return this.#key;
+  }
+
+  #fingerprint(): StateDocument['fingerprint'] {
+    const s = this.#d.service.config;
+    return {
+      start_time_in_utc: s.start_time_in_utc !== undefined ? new Date(s.start_time_in_utc).toISOString() : null,
+      reset_persistence_auth: s.reset_persistence_auth ?? null,
+    };
+  }
+
+  /** Loads and checks the saved state: returns the service data to resume from, or undefined to start over. */
+  async prePull(): Promise<unknown> {
+    const { store, log, telemetry, clock } = this.#d;
+    const raw = await store.get(this.#key);
+    if (raw === undefined) return undefined;
+    let doc: Partial<StateDocument> & Record<string, unknown>;
+    try {
+      doc = JSON.parse(raw) as typeof doc;
+      if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new Error('not a JSON object');
+    } catch (err) {
+      const aside = await quarantine(store, this.#key, raw, clock.now());
+      log.error(
+        { err: errorMessage(err), key: this.#key, movedTo: aside },
+        'Moved an unreadable state document aside; the service starts again from start_time_in_utc',
+      );
+      return undefined;
+    }
+    const fp = this.#fingerprint();
+    const version = typeof doc['@persistence_version'] === 'number' ? doc['@persistence_version'] : 1;
+    const saved = doc.fingerprint;
+    if (saved && (saved.start_time_in_utc !== fp.start_time_in_utc || saved.reset_persistence_auth !== fp.reset_persistence_auth)) {
+      await store.delete(this.#key);
+      telemetry.stateReset();
+      log.warn({ previous: saved, current: fp }, 'Reset the service state because start_time_in_utc or reset_persistence_auth changed');
+      return undefined;
+    }
+    if (version === this.#def.stateVersion) return doc.data;
+    // An older layout (e.g. the Python collector's flat document): let the source upgrade it.
+    const migrated = this.#def.migrateState?.(version === 1 && doc.data === undefined ? doc : doc.data, version);
+    if (migrated === undefined) {
+      log.warn({ version }, 'Ignored a state document of an unknown layout; the service starts from start_time_in_utc');
+      return undefined;
+    }
+    log.info({ from: version, to: this.#def.stateVersion }, 'Migrated the service state to the current layout');
+    return migrated;
+  }
+
+  async #save(data: unknown): Promise<void> {
+    const doc: StateDocument = {
+      '@persistence_version': this.#def.stateVersion,
+      fingerprint: this.#fingerprint(),
+      updated_at: '',
+      data,
+    };
+    const body = JSON.stringify(data);
+    if (body === this.#lastSaved) return;
+    doc.updated_at = new Date(this.#d.clock.now()).toISOString();
+    try {
+      await this.#d.store.set(this.#key, JSON.stringify(doc));
+      this.#lastSaved = body;
+      this.#d.telemetry.stateWrite('success');
+    } catch (err) {
+      this.#d.telemetry.stateWrite('error');
+      throw err;
+    }
+  }
+
+  /** Runs until the signal aborts. Never throws for pull failures: they are logged, counted and retried. */
+  async run(signal: AbortSignal): Promise<void> {
+    const { log, clock, telemetry, pipeline, input, service } = this.#d;
+    const periodMs = service.config.request_period_in_seconds * 1000;
+    let pullingId = 0;
+    let state: unknown;
+    try {
+      state = await this.prePull();
+    } catch (err) {
+      if (signal.aborted) return;
+      this.health.lastError = errorMessage(err);
+      log.error({ err: errorMessage(err) }, 'Failed to load the service state');
+      throw err;
+    }
+    const ctx: PullerContext = {
+      inputName: input.name,
+      serviceName: service.name,
+      input: input.config,
+      service: service.config,
+      log,
+      clock,
+      telemetry,
+      http: this.#d.http,
+      state,
+      commit: async (events, nextState) => {
+        await pipeline.deliver(events, { pullingId, environment: input.config.environment }, telemetry);
+        await this.#save(nextState);
+      },
+    };
+    const puller = this.#def.createPuller(ctx);
+
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      try {
+        await puller.setup(signal);
+        break;
+      } catch (err) {
+        if (signal.aborted) return;
+        this.health.phase = 'setup-failed';
+        this.health.lastError = errorMessage(err);
+        telemetry.up(false);
+        const wait = Math.min(periodMs, backoffDelay(attempt, { initialMs: 5_000, maxMs: 300_000 }));
+        log.error({ err: errorMessage(err), retryInSeconds: Math.round(wait / 1000) }, 'Failed to set up the service');
+        await sleepQuietly(clock, wait, signal);
+      }
+    }
+    if (signal.aborted) return;
+    this.health.phase = 'running';
+    log.info({ requestPeriodSeconds: service.config.request_period_in_seconds }, 'Started pulling');
+
+    let failures = 0;
+    while (!signal.aborted) {
+      const started = clock.now();
+      pullingId = started;
+      const t0 = performance.now();
+      let summary: PullSummary | undefined;
+      try {
+        summary = await puller.pull(signal);
+        failures = 0;
+        const seconds = (performance.now() - t0) / 1000;
+        telemetry.pullDone('success', seconds, clock.now());
+        this.health.lastPullOk = true;
+        this.health.lastError = undefined;
+        this.health.lastSuccessAt = clock.now();
+        log.info(
+          {
+            requests: summary.requests,
+            received: summary.received,
+            duplicates: summary.duplicates,
+            sent: summary.sent,
+            eventsPerSecond: seconds > 0 ? Math.round(summary.sent / seconds) : summary.sent,
+            elapsedSeconds: Number(seconds.toFixed(3)),
+            upToDate: summary.upToDate,
+          },
+          'Finished a pull',
+        );
+      } catch (err) {
+        if (signal.aborted) break;
+        failures++;
+        telemetry.pullDone('error', (performance.now() - t0) / 1000, clock.now());
+        this.health.lastPullOk = false;
+        this.health.lastError = errorMessage(err);
+        const retryable = !(err instanceof CollectorError) || err.retryable;
+        log.error({ err: errorMessage(err), code: (err as CollectorError).code, retryable }, 'Failed to pull; the checkpoint did not move');
+        // Back off on repeated failures, but never wait longer than the configured period.
+        await sleepQuietly(clock, Math.min(periodMs, backoffDelay(failures - 1, { initialMs: 5_000, maxMs: periodMs })), signal);
+        continue;
+      }
+      if (summary.upToDate) await sleepQuietly(clock, Math.max(0, started + periodMs - clock.now()), signal);
+    }
+    this.health.phase = 'stopped';
+  }
+}
+
+async function sleepQuietly(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await clock.sleep(ms, signal);
+  } catch {
+    /* aborted: the caller's loop checks the signal */
+  }
+}

@@ -1,0 +1,96 @@
+// What a source is: its input-level settings, its services (each with a puller), and its tags.
+// A new source is one folder with a definition like this plus one line in registry.ts.
+import type { Logger } from '../logging/logger.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Rule, Shape, Walk } from '../config/schema.ts';
+import type { ServiceTelemetry } from '../metrics/service-telemetry.ts';
+import type { HttpClientFactory } from '../core/http/client.ts';
+
+/** One event for the output: the Devo tag and the record as it will be serialised (JSON object). */
+export interface OutEvent {
+  tag: string;
+  record: Record<string, unknown>;
+}
+
+/** The validated config of one input instance (credentials resolved, defaults applied). */
+export interface InputConfig {
+  id: string;
+  enabled: boolean;
+  requests_per_second?: number;
+  environment?: string;
+  credentials: Record<string, string>;
+  [setting: string]: unknown;
+}
+
+export interface ServiceConfig {
+  request_period_in_seconds: number;
+  start_time_in_utc?: number;
+  reset_persistence_auth?: string | number | boolean;
+  override_tag?: string;
+  [setting: string]: unknown;
+}
+
+export interface PullerContext<S = unknown> {
+  readonly inputName: string;
+  readonly serviceName: string;
+  readonly input: InputConfig;
+  readonly service: ServiceConfig;
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly telemetry: ServiceTelemetry;
+  readonly http: HttpClientFactory;
+  /** The state saved by the last commit, after migration; undefined on first run or after a reset. */
+  readonly state: S | undefined;
+  /**
+   * Delivers events to every output and, only once they are written to the connections,
+   * saves `nextState` as the checkpoint. The one way to move a checkpoint: it cannot run ahead of delivery.
+   */
+  commit(events: readonly OutEvent[], nextState: S): Promise<void>;
+}
+
+export interface PullSummary {
+  requests: number;
+  received: number;
+  duplicates: number;
+  sent: number;
+  /** True when the service has caught up with the present (the seeds' "data is up to date"). */
+  upToDate: boolean;
+}
+
+export interface Puller {
+  /** Authenticate and check the source is pullable (the seeds' SetupError 101/102). */
+  setup(signal: AbortSignal): Promise<void>;
+  pull(signal: AbortSignal): Promise<PullSummary>;
+}
+
+export interface ServiceDefinition<S = unknown> {
+  description: string;
+  /** Service-level settings besides the common ones (request_period_in_seconds, start_time_in_utc, …). */
+  settings: Shape;
+  /** Settings of the common set this service does not take (e.g. non-time-based services: start_time_in_utc). */
+  omit?: readonly string[];
+  defaultRequestPeriodSeconds: number;
+  minRequestPeriodSeconds: number;
+  /** The Devo tag(s) written when override_tag is not set, for docs and validation messages. */
+  defaultTags: readonly string[];
+  stateVersion: number;
+  /** Upgrades a state document of an older layout; returns undefined when it cannot be used. */
+  migrateState?(old: unknown, fromVersion: number): S | undefined;
+  createPuller(ctx: PullerContext<S>): Puller;
+}
+
+export interface InputDefinition {
+  name: string;
+  stability: 'alpha' | 'beta' | 'stable';
+  description: string;
+  credentials: Shape;
+  /** Input-level settings besides id, enabled, credentials, services, environment, requests_per_second. */
+  settings: Shape;
+  services: Record<string, ServiceDefinition<any>>;
+  /** Recognises an older config layout and explains how to migrate it (returns problems, or none). */
+  detectLegacy?(raw: Record<string, unknown>, path: string, walk: Walk): void;
+  /** Cross-field checks after the settings parsed (e.g. mutually exclusive options). */
+  validate?(input: InputConfig, path: string, walk: Walk): void;
+}
+
+export type AnyRule = Rule<unknown>;

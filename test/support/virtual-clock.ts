@@ -1,0 +1,18 @@
+// A clock whose sleep() jumps time forward at once: sequential code that waits runs instantly, and the
+// order of events is exactly what real time would give.
+import type { Clock } from '../../collector-runtime/src/core/clock.ts';
+
+export function virtualClock(start = Date.parse('2026-01-01T00:00:00Z')): Clock & { advance(ms: number): void } {
+  let now = start;
+  return {
+    now: () => now,
+    async sleep(ms, signal) {
+      if (signal?.aborted) throw signal.reason;
+      now += Math.max(0, ms);
+      await Promise.resolve();
+    },
+    advance(ms) {
+      now += ms;
+    },
+  };
+}
