@@ -42,7 +42,7 @@ export async function runRun(argv: string[], io: { stderr: NodeJS.WritableStream
   }
   const { config, warnings } = loaded;
   const log = createLogger({ debug: config.globals.debug, level: io.env.LOG_LEVEL });
-  for (const w of warnings) log.warn({ path: w.path }, `Illegal global setting has been ignored -> ${w.path}: ${w.message}`);
+  for (const w of warnings) log.warn({ path: w.path }, `Ignored a setting: ${w.path}: ${w.message}`);
 
   let runtime;
   try {

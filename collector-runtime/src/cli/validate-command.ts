@@ -43,7 +43,9 @@ export async function runValidate(argv: string[], io: CommandIo): Promise<number
       allowPositionals: false,
     }));
   } catch (err) {
-    io.stderr.write(`devo-collector validate: ${err instanceof Error ? err.message : String(err)}\n\n${VALIDATE_HELP}`);
+    io.stderr.write(
+      `devo-collector validate: ${err instanceof Error ? err.message : String(err)}\n\n${VALIDATE_HELP}`,
+    );
     return 2;
   }
   if (values.help) {
@@ -56,7 +58,9 @@ export async function runValidate(argv: string[], io: CommandIo): Promise<number
     loaded = await loadConfig({ configPath: values.config, env: io.env });
   } catch (err) {
     if (!(err instanceof ConfigError)) {
-      io.stderr.write(`devo-collector validate: unexpected failure: ${err instanceof Error ? err.message : String(err)}\n`);
+      io.stderr.write(
+        `devo-collector validate: unexpected failure: ${err instanceof Error ? err.message : String(err)}\n`,
+      );
       return 1;
     }
     const { file } = locateConfig({ configPath: values.config, env: io.env, cwd: process.cwd() });
@@ -74,7 +78,9 @@ export async function runValidate(argv: string[], io: CommandIo): Promise<number
 
   const summary = summarize(loaded);
   if (values.json) {
-    io.stdout.write(`${JSON.stringify({ valid: true, file: loaded.file, ...summary.counts, problems: loaded.warnings })}\n`);
+    io.stdout.write(
+      `${JSON.stringify({ valid: true, file: loaded.file, ...summary.counts, problems: loaded.warnings })}\n`,
+    );
   } else {
     io.stdout.write(`${basename(loaded.file)} is valid: ${summary.text}\n`);
     io.stderr.write(loaded.warnings.map((w) => `warning: ${line(w)}`).join(''));

@@ -2,7 +2,20 @@
 // metrics listener and shutdown bound. Unknown keys only warn, as the seeds' SDK does
 // ("Illegal global setting has been ignored -> multiprocessing: False").
 import type { GlobalsConfig, PersistenceConfig } from './runtime-config.ts';
-import { bool, fail, int, isMapping, join, obj, show, str, suggest, warn, type Rule, type Shape } from './schema.ts';
+import {
+  bool,
+  fail,
+  int,
+  isMapping,
+  join,
+  obj,
+  show,
+  str,
+  suggest,
+  warn,
+  type Rule,
+  type Shape,
+} from './schema.ts';
 
 export const DEFAULT_STATE_DIRECTORY = 'state';
 export const DEFAULT_METRICS = { host: '0.0.0.0', port: 9464 } as const;
@@ -16,7 +29,10 @@ const persistenceConfig: Record<string, Rule<unknown>> = {
   filesystem: obj({ directory_name: { rule: str({ min: 1 }), default: DEFAULT_STATE_DIRECTORY } }),
   memory: obj({}),
   configmap: obj({
-    name: { rule: str({ min: 1, max: 253, pattern: K8S_NAME, patternHint: 'a Kubernetes object name' }), required: true },
+    name: {
+      rule: str({ min: 1, max: 253, pattern: K8S_NAME, patternHint: 'a Kubernetes object name' }),
+      required: true,
+    },
     namespace: { rule: str({ min: 1, max: 63, pattern: K8S_NAME, patternHint: 'a Kubernetes namespace' }) },
   }),
 };
@@ -40,7 +56,7 @@ function persistence(): Rule<PersistenceConfig> {
   };
 }
 
-const shape = {
+export const GLOBALS_SHAPE = {
   debug: { rule: bool(), default: false },
   id: { rule: str({ min: 1 }), required: true, doc: 'collector id (seeds: short unique value)' },
   name: { rule: str({ min: 1 }), required: true, doc: 'collector name' },
@@ -58,22 +74,28 @@ const shape = {
   },
   shutdown_timeout_seconds: { rule: int({ min: 1, max: 3600 }), default: DEFAULT_SHUTDOWN_TIMEOUT_SECONDS },
   hostname: {
-    rule: str({ min: 1, max: 255, pattern: /^[^\s]+$/, patternHint: 'no spaces: it is the syslog HOSTNAME field' }),
+    rule: str({
+      min: 1,
+      max: 255,
+      pattern: /^[^\s]+$/,
+      patternHint: 'no spaces: it is the syslog HOSTNAME field',
+    }),
   },
 } satisfies Shape;
 
-export const GLOBAL_SETTINGS: readonly string[] = Object.keys(shape);
+export const GLOBAL_SETTINGS: readonly string[] = Object.keys(GLOBALS_SHAPE);
 
 export function globalsRule(): Rule<GlobalsConfig> {
-  const known = obj(shape);
+  const known = obj(GLOBALS_SHAPE);
   return {
     expected: known.expected,
     check(value, path, walk) {
-      if (value === undefined || value === null) return fail(walk, path, `is required: expected ${known.expected}`);
+      if (value === undefined || value === null)
+        return fail(walk, path, `is required: expected ${known.expected}`);
       if (!isMapping(value)) return fail(walk, path, `got ${show(value)}, expected a mapping`);
       const kept: Record<string, unknown> = {};
       for (const [key, v] of Object.entries(value)) {
-        if (key in shape) kept[key] = v;
+        if (key in GLOBALS_SHAPE) kept[key] = v;
         else {
           const hint = suggest(key, GLOBAL_SETTINGS as string[]);
           warn(walk, join(path, key), `Illegal global setting has been ignored${hint ? `; ${hint}` : ''}`);

@@ -3,7 +3,19 @@
 // the paths, the legacy (1.x) checks and the "unknown input/service" messages.
 import type { InputConfig, InputDefinition } from '../inputs/definition.ts';
 import type { ConfiguredInput, EnabledService } from './runtime-config.ts';
-import { bool, fail, int, isMapping, join, show, str, suggest, warn, type Shape, type Walk } from './schema.ts';
+import {
+  bool,
+  fail,
+  int,
+  isMapping,
+  join,
+  show,
+  str,
+  suggest,
+  warn,
+  type Shape,
+  type Walk,
+} from './schema.ts';
 import { withSecretRefs } from './secret-refs.ts';
 import { serviceRule } from './service-schema.ts';
 import type { ValidateContext } from './validate-context.ts';
@@ -12,7 +24,12 @@ import type { ValidateContext } from './validate-context.ts';
 export const COMMON_INPUT_SETTINGS = {
   id: {
     // It becomes part of state keys (file names, ConfigMap keys), so only characters safe there.
-    rule: str({ min: 1, max: 64, pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]*$/, patternHint: 'letters, digits, "_", "." or "-"' }),
+    rule: str({
+      min: 1,
+      max: 64,
+      pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+      patternHint: 'letters, digits, "_", "." or "-"',
+    }),
     required: true,
     doc: 'short unique id; part of the persistence key',
   },
@@ -21,11 +38,21 @@ export const COMMON_INPUT_SETTINGS = {
   environment: { rule: str({ min: 1 }), doc: 'added to every event as @devo_environment' },
 } satisfies Shape;
 
-export function validateInputs(raw: unknown, path: string, walk: Walk, ctx: ValidateContext): ConfiguredInput[] | undefined {
+export function validateInputs(
+  raw: unknown,
+  path: string,
+  walk: Walk,
+  ctx: ValidateContext,
+): ConfiguredInput[] | undefined {
   const known = [...ctx.registry.keys()];
   if (raw === undefined || raw === null)
-    return fail(walk, path, `is required: expected a mapping of input names to settings (known inputs: ${known.join(', ')})`);
-  if (!isMapping(raw)) return fail(walk, path, `got ${show(raw)}, expected a mapping of input names to settings`);
+    return fail(
+      walk,
+      path,
+      `is required: expected a mapping of input names to settings (known inputs: ${known.join(', ')})`,
+    );
+  if (!isMapping(raw))
+    return fail(walk, path, `got ${show(raw)}, expected a mapping of input names to settings`);
   if (Object.keys(raw).length === 0)
     return fail(walk, path, `is empty: configure at least one input (known inputs: ${known.join(', ')})`);
   const out: ConfiguredInput[] = [];
@@ -45,22 +72,15 @@ function unknownInput(key: string, raw: unknown, path: string, walk: Walk, ctx: 
   if (legacy) fail(walk, path, legacy);
   else {
     const hint = suggest(key, [...ctx.registry.keys()]);
-    fail(walk, path, `unknown input${hint ? `; ${hint}` : ''} (known inputs: ${[...ctx.registry.keys()].join(', ')})`);
+    fail(
+      walk,
+      path,
+      `unknown input${hint ? `; ${hint}` : ''} (known inputs: ${[...ctx.registry.keys()].join(', ')})`,
+    );
   }
   // An old layout under an unknown key (e.g. 1.x `microsoft_graph`) still gets each definition's
-  // migration hints; several definitions may share a detector, so drop repeats.
-  if (isMapping(raw)) {
-    const seen = new Set(walk.problems.map((p) => `${p.path}\n${p.message}`));
-    for (const def of ctx.registry.values()) {
-      const scratch: Walk = { problems: [], now: walk.now };
-      def.detectLegacy?.(raw, path, scratch);
-      for (const p of scratch.problems) {
-        const id = `${p.path}\n${p.message}`;
-        if (!seen.has(id)) walk.problems.push(p);
-        seen.add(id);
-      }
-    }
-  }
+  // migration hints; definitions sharing a detector repeat them, which validate.ts drops.
+  if (isMapping(raw)) for (const def of ctx.registry.values()) def.detectLegacy?.(raw, path, walk);
   return undefined;
 }
 
@@ -72,7 +92,8 @@ function validateInput(
   walk: Walk,
   ctx: ValidateContext,
 ): ConfiguredInput | undefined {
-  if (!isMapping(raw)) return fail(walk, path, `got ${show(raw)}, expected a mapping with id, credentials and services`);
+  if (!isMapping(raw))
+    return fail(walk, path, `got ${show(raw)}, expected a mapping with id, credentials and services`);
 
   // Migration hints come first; the ordinary checks then skip whatever they already explain.
   const legacy: Walk = { problems: [], now: walk.now };
@@ -84,7 +105,11 @@ function validateInput(
   const { credentials: rawCredentials, services: rawServices, ...rest } = raw;
   renameAlias(rest, 'request_per_second', 'requests_per_second', path, sub);
   const base = withSecretRefs({ ...COMMON_INPUT_SETTINGS, ...def.settings }, ctx).check(rest, path, sub);
-  const credentials = withSecretRefs(def.credentials, ctx).check(rawCredentials, join(path, 'credentials'), sub);
+  const credentials = withSecretRefs(def.credentials, ctx).check(
+    rawCredentials,
+    join(path, 'credentials'),
+    sub,
+  );
   const services = validateServices(def, rawServices, join(path, 'services'), sub, ctx);
 
   let input: InputConfig | undefined;
@@ -95,7 +120,12 @@ function validateInput(
   const covered = (p: string) => explained.some((e) => p === e || p.startsWith(`${e}.`));
   const kept = sub.problems.filter((p) => !covered(p.path));
   walk.problems.push(...kept);
-  if (!input || !services || legacy.problems.some((p) => p.severity === 'error') || kept.some((p) => p.severity === 'error'))
+  if (
+    !input ||
+    !services ||
+    legacy.problems.some((p) => p.severity === 'error') ||
+    kept.some((p) => p.severity === 'error')
+  )
     return undefined;
   // A disabled input stays listed (for status and summaries) but runs nothing.
   return { name: key, config: input, services: input.enabled ? services : [] };
@@ -110,10 +140,19 @@ function validateServices(
 ): EnabledService[] | undefined {
   const offered = Object.keys(def.services);
   if (raw === undefined || raw === null)
-    return fail(walk, path, `is required: expected a mapping of service names to settings (${def.name} offers: ${offered.join(', ')})`);
-  if (!isMapping(raw)) return fail(walk, path, `got ${show(raw)}, expected a mapping of service names to settings`);
+    return fail(
+      walk,
+      path,
+      `is required: expected a mapping of service names to settings (${def.name} offers: ${offered.join(', ')})`,
+    );
+  if (!isMapping(raw))
+    return fail(walk, path, `got ${show(raw)}, expected a mapping of service names to settings`);
   if (Object.keys(raw).length === 0)
-    return fail(walk, path, `is empty: configure at least one service (${def.name} offers: ${offered.join(', ')})`);
+    return fail(
+      walk,
+      path,
+      `is empty: configure at least one service (${def.name} offers: ${offered.join(', ')})`,
+    );
   const out: EnabledService[] = [];
   let ok = true;
   for (const [name, value] of Object.entries(raw)) {
@@ -134,13 +173,20 @@ function validateServices(
 function unknownServiceMessage(name: string, def: InputDefinition, ctx: ValidateContext): string {
   const offered = Object.keys(def.services);
   const elsewhere = [...ctx.registry.values()].find((d) => d !== def && name in d.services);
-  if (elsewhere) return `unknown service: ${name} belongs to input ${elsewhere.name} (${def.name} offers: ${offered.join(', ')})`;
+  if (elsewhere)
+    return `unknown service: ${name} belongs to input ${elsewhere.name} (${def.name} offers: ${offered.join(', ')})`;
   const hint = suggest(name, offered);
   return `unknown service${hint ? `; ${hint}` : ''} (${def.name} offers: ${offered.join(', ')})`;
 }
 
 /** Accepts a misspelling that appears in the seeds' own examples, with a warning. */
-function renameAlias(raw: Record<string, unknown>, alias: string, key: string, path: string, walk: Walk): void {
+function renameAlias(
+  raw: Record<string, unknown>,
+  alias: string,
+  key: string,
+  path: string,
+  walk: Walk,
+): void {
   if (!(alias in raw)) return;
   if (key in raw) {
     fail(walk, join(path, alias), `set only ${key} (${alias} is an old spelling of it)`);

@@ -30,15 +30,28 @@ export interface LoadedConfig {
 /** Reads, validates and freezes config.yaml. Throws ConfigError listing every problem found. */
 export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const env = opts.env ?? process.env;
-  const { file, paths } = locateConfig({ configPath: opts.configPath, env, cwd: process.cwd(), baseDir: opts.baseDir });
-  const fromEnv = opts.configPath ? '' : ` (from CONFIG_FILE=${env.CONFIG_FILE ?? '<unset: config.yaml>'}; use --config PATH to name another file)`;
+  const { file, paths } = locateConfig({
+    configPath: opts.configPath,
+    env,
+    cwd: process.cwd(),
+    baseDir: opts.baseDir,
+  });
+  const fromEnv = opts.configPath
+    ? ''
+    : env.CONFIG_FILE
+      ? ` (from CONFIG_FILE=${env.CONFIG_FILE}; use --config PATH to name another file)`
+      : ' (the default; set CONFIG_FILE or use --config PATH)';
 
   let bytes: Buffer;
   try {
     const st = statSync(file);
-    if (st.isDirectory()) throw new ConfigError([problem(`config file "${file}" is a directory, not a file`)], file);
+    if (st.isDirectory())
+      throw new ConfigError([problem(`config file "${file}" is a directory, not a file`)], file);
     if (st.size > MAX_CONFIG_BYTES)
-      throw new ConfigError([problem(`config file "${file}" is ${st.size} bytes: at most ${MAX_CONFIG_BYTES} allowed`)], file);
+      throw new ConfigError(
+        [problem(`config file "${file}" is ${st.size} bytes: at most ${MAX_CONFIG_BYTES} allowed`)],
+        file,
+      );
     bytes = readFileSync(file);
   } catch (err) {
     if (err instanceof ConfigError) throw err;

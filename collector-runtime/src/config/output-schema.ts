@@ -3,37 +3,71 @@
 // Certificate file names are relative to the certs/ directory, as in the seeds' Docker layout.
 import { isAbsolute, resolve } from 'node:path';
 import type { OutputConfig } from './runtime-config.ts';
-import { bool, dict, fail, int, join, obj, str, type Rule, type Shape } from './schema.ts';
+import { devoOutputDefaults } from '../output/devo-output-config.ts';
+import { streamSinkDefaults as d } from '../output/stream-sink-options.ts';
+import { syslogOutputDefaults } from '../output/syslog-output-config.ts';
+import { bool, dict, fail, int, join, num, obj, str, type Rule, type Shape } from './schema.ts';
 import type { ValidateContext } from './validate-context.ts';
 
 export const OUTPUT_TYPES = ['devo_platform', 'syslog', 'console'] as const;
 export const CERT_KEYS = ['chain', 'cert', 'key'] as const;
 
-const connection = {
-  port: { rule: int({ min: 1, max: 65535 }), default: 443 },
-  concurrent_connections: { rule: int({ min: 1, max: 64 }), default: 1 },
-  verify_hostname: { rule: bool(), default: true },
+// Tuning shared by the stream outputs; defaults come from the output modules themselves (one copy).
+const streamOptions = {
+  concurrent_connections: { rule: int({ min: 1, max: 64 }), default: d.concurrent_connections },
+  queue_max_events: { rule: int({ min: 1 }), default: d.queue_max_events },
+  queue_max_bytes: { rule: int({ min: 1024 }), default: d.queue_max_bytes },
+  idle_reconnect_seconds: { rule: num({ min: 0 }), default: d.idle_reconnect_seconds },
+  max_connection_age_seconds: { rule: num({ min: 1 }), default: d.max_connection_age_seconds },
+  connect_timeout_seconds: { rule: num({ min: 0.1 }), default: d.connect_timeout_seconds },
+  close_timeout_seconds: { rule: num({ min: 0 }), default: d.close_timeout_seconds },
+  reconnect_initial_seconds: { rule: num({ min: 0.01 }), default: d.reconnect_initial_seconds },
+  reconnect_max_seconds: { rule: num({ min: 0.01 }), default: d.reconnect_max_seconds },
+  write_chunk_bytes: { rule: int({ min: 1024 }), default: d.write_chunk_bytes },
+  resend_window_bytes: { rule: int({ min: 0 }), default: d.resend_window_bytes },
+  resend_window_seconds: { rule: num({ min: 0 }), default: d.resend_window_seconds },
+  compression: { rule: str({ oneOf: ['none', 'gzip'] }), default: d.compression },
+  compression_level: { rule: int({ min: 1, max: 9 }), default: d.compression_level },
+  compression_buffer_in_bytes: { rule: int({ min: 1024 }), default: d.compression_buffer_in_bytes },
 } satisfies Shape;
 
+// No scheme, path or "host:port" (the port has its own key); IPv6 addresses keep their colons.
+const HOST = /^(?![^:]+:\d*$)[^\s/]+$/;
+const port = () => int({ min: 1, max: 65535 });
 const certFile = () => str({ min: 1 });
+// OpenSSL security levels; 1 is what older Devo certificates need (CA_MD_TOO_WEAK).
+const secLevel = {
+  rule: int({ min: 0, max: 5 }),
+  doc: 'ciphers DEFAULT@SECLEVEL=<n>; unset keeps the default',
+};
 
 const configShapes: Record<OutputConfig['type'], Shape> = {
   devo_platform: {
-    address: { rule: str({ min: 1, pattern: /^[^\s:/]+$/, patternHint: 'a host name, without scheme or port' }), required: true },
-    ...connection,
-    type: { rule: str({ oneOf: ['SSL', 'TCP'] }), default: 'SSL' },
+    address: {
+      rule: str({ min: 1, pattern: HOST, patternHint: 'a host name or IP address, without scheme or port' }),
+      required: true,
+    },
+    port: { rule: port(), default: devoOutputDefaults.port },
+    // The Devo endpoints only take TLS with the domain's client certificate.
+    type: { rule: str({ oneOf: ['SSL'] }), default: devoOutputDefaults.type },
     chain: { rule: certFile(), required: true },
     cert: { rule: certFile(), required: true },
     key: { rule: certFile(), required: true },
+    verify_hostname: { rule: bool(), default: devoOutputDefaults.verify_hostname },
+    sec_level: secLevel,
+    ...streamOptions,
   },
   syslog: {
-    address: { rule: str({ min: 1, pattern: /^[^\s/]+$/, patternHint: 'a host name or IP address' }), required: true },
-    ...connection,
-    port: { rule: int({ min: 1, max: 65535 }), required: true },
-    type: { rule: str({ oneOf: ['TCP', 'SSL'] }), default: 'TCP' },
-    chain: { rule: certFile() },
-    cert: { rule: certFile() },
-    key: { rule: certFile() },
+    address: {
+      rule: str({ min: 1, pattern: HOST, patternHint: 'a host name or IP address, without scheme or port' }),
+      required: true,
+    },
+    port: { rule: port(), default: syslogOutputDefaults.port },
+    tls: { rule: bool(), default: syslogOutputDefaults.tls },
+    chain: { rule: certFile(), doc: 'with tls: the CA file to trust instead of the system roots' },
+    verify_hostname: { rule: bool(), default: syslogOutputDefaults.verify_hostname },
+    sec_level: secLevel,
+    ...streamOptions,
   },
   console: {},
 };
@@ -67,8 +101,11 @@ function output(ctx: Pick<ValidateContext, 'files' | 'paths'>): Rule<OutputConfi
           ok = false;
         } else config[k] = file; // the sink gets absolute paths
       }
-      if (type === 'syslog' && (config.cert === undefined) !== (config.key === undefined)) {
-        fail(walk, configPath, 'set both cert and key for client authentication, or neither');
+      if (
+        typeof config.reconnect_max_seconds === 'number' &&
+        config.reconnect_max_seconds < (config.reconnect_initial_seconds as number)
+      ) {
+        fail(walk, join(configPath, 'reconnect_max_seconds'), 'must be at least reconnect_initial_seconds');
         ok = false;
       }
       return ok ? ({ type, config } as OutputConfig) : undefined;
@@ -76,6 +113,8 @@ function output(ctx: Pick<ValidateContext, 'files' | 'paths'>): Rule<OutputConfi
   };
 }
 
-export function outputsRule(ctx: Pick<ValidateContext, 'files' | 'paths'>): Rule<Record<string, OutputConfig>> {
+export function outputsRule(
+  ctx: Pick<ValidateContext, 'files' | 'paths'>,
+): Rule<Record<string, OutputConfig>> {
   return dict(output(ctx), { min: 1 });
 }

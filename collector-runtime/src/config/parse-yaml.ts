@@ -6,7 +6,8 @@ import type { ConfigProblem } from '../core/errors.ts';
 /** Larger than any real config by far; stops a wrong file (a log, an image) from being parsed at all. */
 export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
-export type ParsedConfigText = { ok: true; value: unknown; warnings: ConfigProblem[] } | { ok: false; problems: ConfigProblem[] };
+export type ParsedConfigText =
+  { ok: true; value: unknown; warnings: ConfigProblem[] } | { ok: false; problems: ConfigProblem[] };
 
 export function parseConfigText(bytes: Uint8Array, label: string): ParsedConfigText {
   const problem = (message: string): ParsedConfigText => ({
@@ -20,7 +21,9 @@ export function parseConfigText(bytes: Uint8Array, label: string): ParsedConfigT
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return problem('is not valid UTF-8 text: save it as UTF-8 (it looks like a binary or differently encoded file)');
+    return problem(
+      'is not valid UTF-8 text: save it as UTF-8 (it looks like a binary or differently encoded file)',
+    );
   }
 
   const lines = new LineCounter();
@@ -53,9 +56,11 @@ export function parseConfigText(bytes: Uint8Array, label: string): ParsedConfigT
   } catch (err) {
     return problem(`is not valid YAML: ${lowerFirst(err instanceof Error ? err.message : String(err))}`);
   }
-  const warnings = doc.warnings.map(
-    (w): ConfigProblem => ({ path: '', message: `${label}: ${lowerFirst(w.message)} at ${at(w.pos[0])}`, severity: 'warning' }),
-  );
+  const warnings = doc.warnings.map((w): ConfigProblem => ({
+    path: '',
+    message: `${label}: ${lowerFirst(w.message)} at ${at(w.pos[0])}`,
+    severity: 'warning',
+  }));
   return { ok: true, value, warnings };
 }
 

@@ -17,7 +17,8 @@ export function withSecretRefs<S extends Shape>(
 ): Rule<Parsed<S>> {
   const secretKeys = Object.keys(shape).filter((k) => shape[k]!.rule.secret);
   const hinted: Shape = { ...shape };
-  for (const key of secretKeys) hinted[key] = { ...shape[key]!, rule: withAlternatives(shape[key]!.rule, key) };
+  for (const key of secretKeys)
+    hinted[key] = { ...shape[key]!, rule: withAlternatives(shape[key]!.rule, key) };
   const plain = obj(hinted, opts);
   if (secretKeys.length === 0) return plain as Rule<Parsed<S>>;
   return {
@@ -35,7 +36,11 @@ export function withSecretRefs<S extends Shape>(
           effective[key] = { ...hinted[key]!, required: false };
         }
       }
-      const out = (secretKeys.some((k) => effective[k] !== hinted[k]) ? obj(effective, opts) : plain).check(copy, path, walk);
+      const out = (secretKeys.some((k) => effective[k] !== hinted[k]) ? obj(effective, opts) : plain).check(
+        copy,
+        path,
+        walk,
+      );
       return ok ? (out as Parsed<S> | undefined) : undefined;
     },
   };
@@ -54,7 +59,11 @@ function resolveSecret(
   const given = [key, fileKey, envKey].filter((k) => raw[k] !== undefined && raw[k] !== null);
   if (given.length === 0) return 'ok';
   if (given.length > 1) {
-    fail(walk, join(path, key), `set only one of ${key}, ${fileKey} or ${envKey} (found ${given.join(' and ')})`);
+    fail(
+      walk,
+      join(path, key),
+      `set only one of ${key}, ${fileKey} or ${envKey} (found ${given.join(' and ')})`,
+    );
     for (const k of given) delete raw[k];
     return 'failed';
   }
@@ -64,7 +73,11 @@ function resolveSecret(
   const ref = raw[refKey];
   delete raw[refKey];
   if (typeof ref !== 'string' || ref.trim() === '') {
-    fail(walk, join(path, refKey), `expected ${refKey === fileKey ? 'a file path' : 'an environment variable name'}`);
+    fail(
+      walk,
+      join(path, refKey),
+      `expected ${refKey === fileKey ? 'a file path' : 'an environment variable name'}`,
+    );
     return 'failed';
   }
   if (refKey === fileKey) {
@@ -85,7 +98,11 @@ function resolveSecret(
   }
   if (!ENV_NAME.test(ref)) {
     // Not echoed: a value that is no variable name may well be the secret pasted in the wrong place.
-    fail(walk, join(path, envKey), 'expected an environment variable name (letters, digits and "_", not starting with a digit)');
+    fail(
+      walk,
+      join(path, envKey),
+      'expected an environment variable name (letters, digits and "_", not starting with a digit)',
+    );
     return 'failed';
   }
   const text = sources.env[ref];

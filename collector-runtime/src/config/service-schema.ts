@@ -12,10 +12,17 @@ export function commonServiceSettings(def: ServiceDefinition): Shape {
       default: def.defaultRequestPeriodSeconds,
       doc: 'seconds between pulls',
     },
-    start_time_in_utc: { rule: pastUtcTime(), doc: 'where the first pull starts; changing it resets the state' },
+    start_time_in_utc: {
+      rule: pastUtcTime(),
+      doc: 'where the first pull starts; changing it resets the state',
+    },
     reset_persistence_auth: { rule: anyScalar(), doc: 'any value; changing it resets the state' },
     override_tag: { rule: devoTag(), doc: `replaces the default tag(s): ${def.defaultTags.join(', ')}` },
-    enabled: { rule: bool(), default: true, doc: 'our addition: keep a service in the file but do not run it' },
+    enabled: {
+      rule: bool(),
+      default: true,
+      doc: 'our addition: keep a service in the file but do not run it',
+    },
   };
 }
 
@@ -25,7 +32,11 @@ export function serviceShape(def: ServiceDefinition): Shape {
   return { ...shape, ...def.settings };
 }
 
-export function serviceRule(name: string, def: ServiceDefinition, sources: SecretSources): Rule<ServiceConfig> {
+export function serviceRule(
+  name: string,
+  def: ServiceDefinition,
+  sources: SecretSources,
+): Rule<ServiceConfig> {
   const omitted = new Set(def.omit ?? []);
   const hint = (key: string) => (omitted.has(key) ? `${name} does not take ${key}` : undefined);
   return withSecretRefs(serviceShape(def), sources, { hint }) as Rule<ServiceConfig>;

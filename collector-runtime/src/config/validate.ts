@@ -14,22 +14,37 @@ export type { ValidateContext, ConfigFiles } from './validate-context.ts';
 
 export const TOP_LEVEL_KEYS = ['globals', 'outputs', 'inputs'] as const;
 
-export function validateConfig(raw: unknown, ctx: ValidateContext): { config?: RuntimeConfig; problems: ConfigProblem[] } {
+export function validateConfig(
+  raw: unknown,
+  ctx: ValidateContext,
+): { config?: RuntimeConfig; problems: ConfigProblem[] } {
   const walk: Walk = { problems: [], now: ctx.now };
   if (!isMapping(raw)) {
-    fail(walk, '', `the top level must be a mapping with the keys ${TOP_LEVEL_KEYS.join(', ')}; got ${show(raw)}`);
+    fail(
+      walk,
+      '',
+      `the top level must be a mapping with the keys ${TOP_LEVEL_KEYS.join(', ')}; got ${show(raw)}`,
+    );
     return { problems: walk.problems };
   }
   for (const key of Object.keys(raw)) {
     if ((TOP_LEVEL_KEYS as readonly string[]).includes(key)) continue;
     const hint = suggest(key, [...TOP_LEVEL_KEYS]);
-    fail(walk, key, `unknown top-level key${hint ? `; ${hint}` : ''} (expected ${TOP_LEVEL_KEYS.join(', ')})`);
+    fail(
+      walk,
+      key,
+      `unknown top-level key${hint ? `; ${hint}` : ''} (expected ${TOP_LEVEL_KEYS.join(', ')})`,
+    );
   }
 
   const globals = globalsRule().check(raw.globals, 'globals', walk);
   const outputs =
     raw.outputs === undefined || raw.outputs === null
-      ? fail(walk, 'outputs', 'is required: configure at least one output (e.g. devo_1 with type devo_platform)')
+      ? fail(
+          walk,
+          'outputs',
+          'is required: configure at least one output (e.g. devo_1 with type devo_platform)',
+        )
       : outputsRule(ctx).check(raw.outputs, 'outputs', walk);
   const inputs = validateInputs(raw.inputs, 'inputs', walk, ctx);
 
@@ -38,7 +53,8 @@ export function validateConfig(raw: unknown, ctx: ValidateContext): { config?: R
     const dir = globals.persistence.config.directory_name;
     state = isAbsolute(dir) ? dir : resolve(ctx.paths.base, dir);
     const reason = ctx.files.checkDirectory(state);
-    if (reason) fail(walk, 'globals.persistence.config.directory_name', `state directory "${state}" ${reason}`);
+    if (reason)
+      fail(walk, 'globals.persistence.config.directory_name', `state directory "${state}" ${reason}`);
   }
 
   const problems = dedupe(walk.problems);

@@ -19,13 +19,26 @@ test('never admits more than the budget in any window, and uses almost all of it
   const times: number[] = [];
   const start = clock.now();
   for (let i = 0; i < 300; i++) {
-    await limiter.acquire();
+    const permit = await limiter.acquire();
     times.push(clock.now());
+    clock.advance(30); // the response takes 30 ms
+    permit.done();
   }
   assert.equal(maxInAnyWindow(times, 10_000), 5);
   const elapsed = clock.now() - start;
   const allowed = (elapsed / 10_000) * 5 + 5;
   assert.ok(times.length / allowed > 0.95, `used ${times.length} of ${allowed.toFixed(0)} allowed requests`);
+});
+
+test('a slot counts from when its response came back, so a slow request cannot crowd the next window', async () => {
+  const clock = virtualClock();
+  const limiter = slidingWindowLimiter({ limit: 1, windowMs: 1000 }, clock, 0);
+  const first = await limiter.acquire();
+  const sentAt = clock.now();
+  clock.advance(400); // the server may have seen it only now
+  first.done();
+  await limiter.acquire();
+  assert.ok(clock.now() >= sentAt + 1400, 'the next request waits a full window after the response');
 });
 
 test('pauseUntil holds every caller until the time a server gave', async () => {
@@ -42,7 +55,14 @@ test('concurrent callers are served in order without exceeding the budget', asyn
   const clock = virtualClock();
   const limiter = slidingWindowLimiter({ limit: 3, windowMs: 1000 }, clock, 0);
   const times: number[] = [];
-  await Promise.all(Array.from({ length: 9 }, () => limiter.acquire().then(() => times.push(clock.now()))));
+  await Promise.all(
+    Array.from({ length: 9 }, () =>
+      limiter.acquire().then((p) => {
+        times.push(clock.now());
+        p.done();
+      }),
+    ),
+  );
   assert.equal(times.length, 9);
   assert.equal(maxInAnyWindow(times, 1000), 3);
 });

@@ -6,7 +6,7 @@ import type { Logger } from '../../logging/logger.ts';
 import type { ServiceTelemetry } from '../../metrics/service-telemetry.ts';
 import { ApiError, CollectorError } from '../errors.ts';
 import { backoffDelay } from '../backoff.ts';
-import { slidingWindowLimiter, type RateLimiter } from './rate-limit.ts';
+import { slidingWindowLimiter, type Permit, type RateLimiter } from './rate-limit.ts';
 import { clientCredentialsTokenSource, type ClientCredentials, type TokenSource } from './oauth-client-credentials.ts';
 import { parseRetryAfter } from './retry-after.ts';
 
@@ -99,8 +99,10 @@ function createHttpClient(
     let retries = 0;
     let refreshedToken = false;
     for (;;) {
-      for (const l of opts.limiters ?? []) telemetry.throttleWait((await l.acquire(signal)) / 1000);
       const token = opts.tokens ? await opts.tokens.get(signal) : undefined;
+      const permits: Permit[] = [];
+      for (const l of opts.limiters ?? []) permits.push(await l.acquire(signal));
+      telemetry.throttleWait(permits.reduce((n, p) => n + p.waitedMs, 0) / 1000);
       const started = performance.now();
       let res: Dispatcher.ResponseData;
       let text: string;
@@ -112,8 +114,10 @@ function createHttpClient(
           dispatcher: shared.dispatcher,
           signal,
         });
+        for (const p of permits) p.done();
         text = await res.body.text();
       } catch (err) {
+        for (const p of permits) p.done();
         if (signal.aborted) throw signal.reason;
         telemetry.apiRequest('error', (performance.now() - started) / 1000);
         if (retries >= maxRetries)

@@ -1,10 +1,20 @@
 // "At most N requests in any window of W ms", the way Graph states its budgets. A token bucket would
 // allow a burst of N right after N spread requests (2N per window) and earn 429s; a sliding log cannot.
+// The server counts arrival times, which we cannot see: each slot is stamped with the time its response
+// came back (the latest the request can have arrived), so network and event-loop delays never make
+// two requests look closer together to the server than to us.
 import type { Clock } from '../clock.ts';
 
+export interface Permit {
+  /** How long the caller waited for the budget (ms). */
+  waitedMs: number;
+  /** Call when the response (or a failure) came back: stamps the slot with that time. */
+  done(): void;
+}
+
 export interface RateLimiter {
-  /** Waits until one more request fits the budget, then takes it. Returns the time waited (ms). */
-  acquire(signal?: AbortSignal): Promise<number>;
+  /** Waits until one more request fits the budget, then takes a slot. */
+  acquire(signal?: AbortSignal): Promise<Permit>;
   /** Holds every caller until `untilMs` (a server said Retry-After). */
   pauseUntil(untilMs: number): void;
 }
@@ -12,25 +22,31 @@ export interface RateLimiter {
 export function slidingWindowLimiter(
   budget: { limit: number; windowMs: number },
   clock: Clock,
-  // Requests travel: keep a small margin so arrival times at the server also respect the window.
-  marginMs = Math.min(250, budget.windowMs * 0.02),
+  // A small extra gap absorbs clock granularity.
+  marginMs = Math.min(200, budget.windowMs * 0.02),
 ): RateLimiter {
-  const sent: number[] = []; // send times, oldest first, at most `limit` kept
+  const slots: { at: number }[] = []; // the last `limit` requests, oldest first
   let pausedUntil = 0;
   let queue: Promise<unknown> = Promise.resolve();
 
-  async function take(signal?: AbortSignal): Promise<number> {
+  async function take(signal?: AbortSignal): Promise<Permit> {
     const start = clock.now();
     for (;;) {
       const now = clock.now();
       let readyAt = pausedUntil;
-      if (sent.length >= budget.limit) readyAt = Math.max(readyAt, sent[0]! + budget.windowMs + marginMs);
+      if (slots.length >= budget.limit) readyAt = Math.max(readyAt, slots[0]!.at + budget.windowMs + marginMs);
       if (readyAt <= now) break;
       await clock.sleep(readyAt - now, signal);
     }
-    sent.push(clock.now());
-    if (sent.length > budget.limit) sent.shift();
-    return clock.now() - start;
+    const slot = { at: clock.now() };
+    slots.push(slot);
+    if (slots.length > budget.limit) slots.shift();
+    return {
+      waitedMs: slot.at - start,
+      done: () => {
+        slot.at = Math.max(slot.at, clock.now());
+      },
+    };
   }
 
   return {

@@ -54,6 +54,7 @@ export function createGraphPuller(ctx: PullerContext<GraphState>, spec: GraphSer
   const maxWindowMs = service.override_query_window_max_seconds ? Number(service.override_query_window_max_seconds) * 1000 : Infinity;
   const lateMs = Number(service.late_arrival_window_in_seconds ?? 900) * 1000;
 
+  let fullPage = 0; // the largest page the API has returned: its real page size, once seen
   let watermark = ctx.state?.last_event_time_in_utc ? Date.parse(ctx.state.last_event_time_in_utc) : undefined;
   let seen = RecentKeys.from(ctx.state?.last_ids);
 
@@ -193,8 +194,10 @@ export function createGraphPuller(ctx: PullerContext<GraphState>, spec: GraphSer
         const { out, keys } = fresh(records, summary, to);
         await commitPage(out, keys, summary);
       });
+      // The API clamps $top to a page size it does not announce: learn it from the largest page seen.
+      fullPage = Math.max(fullPage, count);
       // Done when the page was not full, or when the server paged the window itself (it sent nextLinks).
-      if (count < spec.top || newest === undefined || pageCount > 1) return;
+      if (count === 0 || newest === undefined || pageCount > 1 || count < Math.min(spec.top, fullPage)) return;
       if (newest === cursor && op === 'ge') {
         // A full page of one instant: step past it (records beyond the page at that instant cannot be paged).
         log.warn({ at: newest }, 'Stepped past a full page of alerts with identical lastUpdateDateTime');

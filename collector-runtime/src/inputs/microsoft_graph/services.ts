@@ -42,8 +42,14 @@ export const ALERT_PROVIDER_TAGS: Record<string, string> = {
 /** Alerts from a provider the table does not know keep the pre-2.0 table (seed migration guide: "Others"). */
 export const ALERT_FALLBACK_TAG = 'cloud.msgraph.security.alerts.2';
 
-/** The beta signInEventTypes values queried one by one by signIns_v2. */
-export const SIGN_IN_EVENT_TYPES = ['interactiveUser', 'nonInteractiveUser', 'managedIdentity', 'servicePrincipal'] as const;
+/** The beta signInEventTypes values queried one by one by signIns_v2 (unknownFutureValue has its own table). */
+export const SIGN_IN_EVENT_TYPES = [
+  'interactiveUser',
+  'nonInteractiveUser',
+  'managedIdentity',
+  'servicePrincipal',
+  'unknownFutureValue',
+] as const;
 
 function fixed(tag: string): Pick<GraphServiceSpec, 'tagFor' | 'defaultTags'> {
   return { tagFor: () => tag, defaultTags: [tag] };

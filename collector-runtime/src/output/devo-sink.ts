@@ -1,0 +1,53 @@
+// The `devo_platform` output: syslog lines over mutual TLS to Devo (devo-protocol.md "Transport"): trusts only
+// the chain file, presents the domain certificate, TLS 1.2 minimum, SNI, hostname check unless disabled.
+import { systemClock, type Clock } from '../core/clock.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { CollectorMetrics } from '../metrics/catalog.ts';
+import { classifyConnectionError } from './connection-error.ts';
+import { devoOutputDefaults, type DevoOutputConfig } from './devo-output-config.ts';
+import type { Sink } from './sink.ts';
+import { createStreamConnector } from './stream-connector.ts';
+import { createStreamSink } from './stream-sink.ts';
+import { withDefaults } from './stream-sink-options.ts';
+import { readTlsFiles, requireTlsFiles, resolveTlsFiles } from './tls-files.ts';
+
+export interface DevoSinkDeps {
+  /** The output's key in `outputs` (e.g. `devo_1`): metric label, log field, config paths in errors. */
+  name: string;
+  collector: string;
+  log: Logger;
+  metrics: CollectorMetrics;
+  clock?: Clock;
+  /** Where relative `chain`/`cert`/`key` names resolve. */
+  certsDir: string;
+}
+
+export function createDevoSink(config: DevoOutputConfig, deps: DevoSinkDeps): Sink {
+  const c = withDefaults(devoOutputDefaults, config);
+  const prefix = `outputs.${deps.name}.config`;
+  const endpoint = `${c.address}:${c.port}`;
+  // Missing keys are a configuration error: thrown here, not on the first connect.
+  const files = requireTlsFiles(resolveTlsFiles(c, deps.certsDir, prefix), prefix);
+  return createStreamSink(c, {
+    name: deps.name,
+    collector: deps.collector,
+    log: deps.log,
+    metrics: deps.metrics,
+    clock: deps.clock ?? systemClock,
+    peer: 'Devo',
+    endpoint,
+    preflight: async () => {
+      await readTlsFiles(files);
+    },
+    connect: createStreamConnector({
+      address: c.address,
+      port: c.port,
+      tls: true,
+      files,
+      verifyHostname: c.verify_hostname,
+      secLevel: c.sec_level,
+    }),
+    classify: (err) =>
+      classifyConnectionError(err, { endpoint, ...files, verifyHostnameKey: `${prefix}.verify_hostname` }),
+  });
+}

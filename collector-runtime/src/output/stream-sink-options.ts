@@ -1,0 +1,63 @@
+// Tuning shared by every stream output (devo_platform, syslog): queue, connections, reconnects, compression.
+// Keys are snake_case like the rest of `outputs.<name>.config`; units are in the names.
+
+export interface StreamSinkOptions {
+  /** Connections draining the one queue in parallel (the collector SDK's `sender_concurrent_connections`). */
+  concurrent_connections: number;
+  /** Back-pressure: write() waits while this many events are accepted but not yet written. */
+  queue_max_events: number;
+  /** Back-pressure: write() waits while this many bytes are accepted but not yet written. */
+  queue_max_bytes: number;
+  /** A connection unused for longer is replaced before the next send (Devo closes idle connections). */
+  idle_reconnect_seconds: number;
+  /** A connection older than this is replaced before the next send. */
+  max_connection_age_seconds: number;
+  /** TCP connect plus TLS handshake. */
+  connect_timeout_seconds: number;
+  /** Graceful close: how long to wait for the server's FIN after ending our side. */
+  close_timeout_seconds: number;
+  /** Reconnect backoff (capped exponential with jitter, retried forever): first wait and cap. */
+  reconnect_initial_seconds: number;
+  reconnect_max_seconds: number;
+  /** Largest single socket write; whole lines are coalesced up to this size. */
+  write_chunk_bytes: number;
+  /**
+   * There is no application acknowledgement: bytes the kernel accepted can still die with the connection
+   * (in socket buffers, or in a receiver that crashed). When a connection is lost without a clean close, the
+   * bytes it confirmed during the last `resend_window_seconds`, at most `resend_window_bytes`, are sent again
+   * on the next connection (at-least-once: the receiver may see them twice). 0 turns this off.
+   */
+  resend_window_bytes: number;
+  resend_window_seconds: number;
+  /** 'gzip': batches of whole lines are written as complete gzip members (devo-protocol.md). */
+  compression: 'none' | 'gzip';
+  /** zlib level 1–9 for gzip members. */
+  compression_level: number;
+  /** Raw bytes gathered into one gzip member (the collector SDK's default 51,200). */
+  compression_buffer_in_bytes: number;
+}
+
+export const streamSinkDefaults: StreamSinkOptions = Object.freeze({
+  concurrent_connections: 1,
+  queue_max_events: 10_000,
+  queue_max_bytes: 64 * 1024 * 1024,
+  idle_reconnect_seconds: 30,
+  max_connection_age_seconds: 3600,
+  connect_timeout_seconds: 30,
+  close_timeout_seconds: 30,
+  reconnect_initial_seconds: 2,
+  reconnect_max_seconds: 60,
+  write_chunk_bytes: 256 * 1024,
+  resend_window_bytes: 8 * 1024 * 1024,
+  resend_window_seconds: 10,
+  compression: 'none',
+  compression_level: 6,
+  compression_buffer_in_bytes: 51_200,
+});
+
+/** Defaults overlaid with the keys the user set (keys present but undefined keep the default). */
+export function withDefaults<T extends object, C extends object>(defaults: T, config: C): T & C {
+  const out: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(config)) if (v !== undefined) out[k] = v;
+  return out as T & C;
+}

@@ -1,0 +1,116 @@
+// Shared set-up of the output tests: a temp dir with a PKI, a private rsyslog receiver, a log capture, metrics.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { createLogger, type Logger } from '../../../collector-runtime/src/logging/logger.ts';
+import { createCollectorMetrics, type CollectorMetrics } from '../../../collector-runtime/src/metrics/catalog.ts';
+import { createDevoSink } from '../../../collector-runtime/src/output/devo-sink.ts';
+import type { DevoOutputConfig } from '../../../collector-runtime/src/output/devo-output-config.ts';
+import type { LineBatch, Sink } from '../../../collector-runtime/src/output/sink.ts';
+import { startRsyslogReceiver, type RsyslogReceiver } from '../../support/rsyslog-receiver.ts';
+import { generateTestPki, type TestPki } from '../../support/tls-certs.ts';
+
+export interface LogCapture {
+  log: Logger;
+  records: Record<string, unknown>[];
+  messages(): string[];
+}
+
+export function captureLog(): LogCapture {
+  const records: Record<string, unknown>[] = [];
+  const log = createLogger({
+    level: 'debug',
+    destination: { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) },
+  });
+  return { log, records, messages: () => records.map((r) => String(r.msg)) };
+}
+
+export async function makeTempDir(prefix: string): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), `${prefix}-`));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface ReceiverFixture {
+  dir: string;
+  pki: TestPki;
+  rx: RsyslogReceiver;
+  close(): Promise<void>;
+}
+
+/** A PKI and a durable-mode rsyslog receiver in a fresh temp dir (one per test file). */
+export async function startReceiverFixture(prefix: string): Promise<ReceiverFixture> {
+  const tmp = await makeTempDir(prefix);
+  const pki = await generateTestPki(join(tmp.dir, 'pki'));
+  const rx = await startRsyslogReceiver({ pki, dir: join(tmp.dir, 'rsyslog') });
+  return {
+    dir: tmp.dir,
+    pki,
+    rx,
+    async close() {
+      await rx.stop();
+      await tmp.remove();
+    },
+  };
+}
+
+export interface SinkUnderTest {
+  sink: Sink;
+  metrics: CollectorMetrics;
+  logs: LogCapture;
+}
+
+/** A Devo sink pointed at the fixture's receiver with the trusted client certificate, fast test timings. */
+export function devoSinkFor(
+  fx: Pick<ReceiverFixture, 'pki' | 'rx'>,
+  overrides: Partial<DevoOutputConfig> = {},
+  name = 'devo_1',
+): SinkUnderTest {
+  const logs = captureLog();
+  const metrics = createCollectorMetrics(new Registry());
+  const sink = createDevoSink(
+    {
+      address: '127.0.0.1',
+      port: fx.rx.port,
+      chain: 'chain.crt',
+      cert: `${fx.pki.domain}.crt`,
+      key: `${fx.pki.domain}.key`,
+      reconnect_initial_seconds: 0.1,
+      reconnect_max_seconds: 0.5,
+      close_timeout_seconds: 5,
+      ...overrides,
+    },
+    { name, collector: 'test', log: logs.log, metrics, certsDir: fx.pki.dir },
+  );
+  return { sink, metrics, logs };
+}
+
+export function batchOf(lines: readonly string[]): LineBatch {
+  return { data: Buffer.from(lines.join(''), 'utf8'), events: lines.length };
+}
+
+/** The value of one labelled series of a metric (0 when absent). */
+export async function metricValue(
+  metric: { get(): Promise<{ values: { labels: Record<string, unknown>; value: number }[] }> },
+  labels: Record<string, string>,
+): Promise<number> {
+  const { values } = await metric.get();
+  const hit = values.find((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want));
+  return hit?.value ?? 0;
+}
+
+/** Polls `check` until it returns true, or throws after `timeoutMs`. */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Whether a promise has settled, without waiting for it. */
+export async function isSettled(p: Promise<unknown>): Promise<boolean> {
+  const marker = Symbol('pending');
+  const winner = await Promise.race([p.then(() => 'done', () => 'done'), new Promise((r) => setImmediate(() => r(marker)))]);
+  return winner !== marker;
+}

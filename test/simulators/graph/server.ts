@@ -1,0 +1,247 @@
+// Microsoft Graph simulator: one loopback HTTP server that plays both the Entra ID token endpoints and
+// the Graph audit/security collections, for tests, benchmarks and the local sandbox.
+
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { aadstsBody } from './aadsts-error.ts';
+import { CollectionPages } from './collection-pages.ts';
+import { endpointForPath, type GraphService } from './endpoints.ts';
+import { GraphData, type TimeRange } from './graph-data.ts';
+import { GraphError, graphErrorBody } from './graph-errors.ts';
+import { GraphRequests, type GraphReply } from './graph-request.ts';
+import type { GraphRecord } from './records.ts';
+import type { Scenario } from './scenario.ts';
+import { systemClock, type SimClock } from './sim-clock.ts';
+import { StatsRecorder, type GraphSimulatorStats } from './stats.ts';
+import { SlidingWindowThrottle } from './throttle.ts';
+import { handleTokenRequest, type TokenEndpointVersion } from './token-endpoint.ts';
+import { TokenIssuer } from './token-issuer.ts';
+
+export type { GraphService } from './endpoints.ts';
+export type { GraphRecord } from './records.ts';
+export type { Scenario } from './scenario.ts';
+export type { SimClock } from './sim-clock.ts';
+export type { GraphSimulatorStats, RequestLogEntry } from './stats.ts';
+export type { TimeRange } from './graph-data.ts';
+
+export const SIM_TENANT_ID = '8a3f5c2e-4b1d-4e6f-9a7c-2d5e8f1b3c4a';
+export const SIM_TENANT_DOMAIN = 'contoso.onmicrosoft.com';
+export const SIM_CLIENT_ID = '2f0c6b8e-1d3a-4c5f-8e9b-7a6d5c4b3a21';
+export const SIM_CLIENT_SECRET = 'sim~Q8.secret_0123456789-abcdefGHIJ';
+export const SIM_TOKEN_LIFETIME_SECONDS = 3599;
+export const SIM_PAGE_SIZE = 1000;
+export const SIM_SEED = 1;
+
+/** Token audiences accepted: every national-cloud Graph host, Graph's app id, and the simulator itself. */
+export const GRAPH_RESOURCES = [
+  'https://graph.microsoft.com',
+  'https://graph.microsoft.us',
+  'https://dod-graph.microsoft.us',
+  'https://microsoftgraph.chinacloudapi.cn',
+  '00000003-0000-0000-c000-000000000000',
+];
+
+export interface GraphSimulatorOptions {
+  clock?: SimClock;
+  seed?: number;
+  tenantId?: string;
+  clientId?: string;
+  clientSecret?: string;
+  tokenLifetimeSeconds?: number;
+  pageSize?: number;
+  throttle?: boolean;
+}
+
+export interface GraphSimulator {
+  /** `http://127.0.0.1:PORT`; serves both the login endpoints and Graph. */
+  readonly url: string;
+  close(): Promise<void>;
+  addRecords(service: GraphService, count: number, range: TimeRange): GraphRecord[];
+  insertLate(service: GraphService, count: number, at: number): GraphRecord[];
+  updateAlertV2(id: string, at: number): GraphRecord;
+  records(service: GraphService): readonly GraphRecord[];
+  scenario: Scenario;
+  stats(): GraphSimulatorStats;
+  revokeTokens(): void;
+}
+
+const TOKEN_PATH = /^\/([^/]+)\/oauth2\/(v2\.0\/)?token\/?$/i;
+const GRAPH_CONTENT_TYPE =
+  'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+const MAX_BODY_BYTES = 1 << 20;
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+class Simulator implements GraphSimulator {
+  readonly url: string;
+  scenario: Scenario = {};
+  readonly #server: ReturnType<typeof createServer>;
+  readonly #clock: SimClock;
+  readonly #data: GraphData;
+  readonly #tokens = new TokenIssuer();
+  readonly #stats = new StatsRecorder();
+  readonly #graph: GraphRequests;
+  readonly #opts: Required<Omit<GraphSimulatorOptions, 'clock' | 'seed' | 'throttle'>>;
+
+  constructor(server: ReturnType<typeof createServer>, url: string, opts: GraphSimulatorOptions) {
+    this.#server = server;
+    this.url = url;
+    this.#clock = opts.clock ?? systemClock;
+    this.#opts = {
+      tenantId: opts.tenantId ?? SIM_TENANT_ID,
+      clientId: opts.clientId ?? SIM_CLIENT_ID,
+      clientSecret: opts.clientSecret ?? SIM_CLIENT_SECRET,
+      tokenLifetimeSeconds: opts.tokenLifetimeSeconds ?? SIM_TOKEN_LIFETIME_SECONDS,
+      pageSize: opts.pageSize ?? SIM_PAGE_SIZE,
+    };
+    this.#data = new GraphData(opts.seed ?? SIM_SEED, this.#opts.tenantId, this.#clock.now());
+    this.#graph = new GraphRequests({
+      tokens: this.#tokens,
+      throttle: opts.throttle === false ? null : new SlidingWindowThrottle(),
+      pages: new CollectionPages(this.#data, url, this.#opts.pageSize),
+      stats: this.#stats,
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#server.close((err) => (err === undefined ? resolve() : reject(err)));
+      this.#server.closeAllConnections();
+    });
+  }
+
+  addRecords(service: GraphService, count: number, range: TimeRange): GraphRecord[] {
+    return this.#data.addRecords(service, count, range);
+  }
+
+  insertLate(service: GraphService, count: number, at: number): GraphRecord[] {
+    return this.#data.insertLate(service, count, at);
+  }
+
+  updateAlertV2(id: string, at: number): GraphRecord {
+    return this.#data.updateAlertV2(id, at);
+  }
+
+  records(service: GraphService): readonly GraphRecord[] {
+    return this.#data.records(service);
+  }
+
+  stats(): GraphSimulatorStats {
+    return this.#stats.snapshot();
+  }
+
+  revokeTokens(): void {
+    this.#tokens.revokeAll();
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const at = this.#clock.now();
+    const target = req.url ?? '/';
+    const url = new URL(target, this.url);
+    const requestId = randomUUID();
+    const clientRequestId = header(req, 'client-request-id') ?? randomUUID();
+    let endpointName = 'not_found';
+    const send = (status: number, body: object, headers: Record<string, string>): void => {
+      this.#stats.record(endpointName, { at, path: target, status });
+      res.writeHead(status, { 'request-id': requestId, 'client-request-id': clientRequestId, ...headers });
+      res.end(JSON.stringify(body));
+    };
+    const sendGraph = (reply: GraphReply): void =>
+      send(reply.status, reply.body, { 'Content-Type': GRAPH_CONTENT_TYPE, ...reply.headers });
+    const sendGraphError = (err: GraphError): void =>
+      sendGraph({
+        status: err.status,
+        body: graphErrorBody(err, { requestId, clientRequestId }, at),
+        headers: { ...err.headers },
+      });
+    try {
+      const tokenRoute = TOKEN_PATH.exec(url.pathname);
+      if (tokenRoute !== null) {
+        const version: TokenEndpointVersion = tokenRoute[2] === undefined ? 'v1' : 'v2';
+        endpointName = `token_${version}`;
+        const reply = handleTokenRequest(
+          {
+            version,
+            tenant: decodeURIComponent(tokenRoute[1] ?? ''),
+            method: req.method ?? 'GET',
+            contentType: header(req, 'content-type'),
+            body: await readBody(req),
+            authorization: header(req, 'authorization'),
+          },
+          {
+            ...this.#opts,
+            tenantDomain: SIM_TENANT_DOMAIN,
+            lifetimeSeconds: this.#opts.tokenLifetimeSeconds,
+            resources: [...GRAPH_RESOURCES, this.url],
+            failSecret: this.scenario.failSecret === true,
+          },
+          this.#tokens,
+          at,
+        );
+        if (reply.ok) this.#stats.tokensIssued += 1;
+        const headers = {
+          'Content-Type': 'application/json; charset=utf-8',
+          'Cache-Control': 'no-store, no-cache',
+          Pragma: 'no-cache',
+          'x-ms-request-id': requestId,
+        };
+        if (reply.ok) send(200, reply.body, headers);
+        else send(reply.error.status, aadstsBody(reply.error, at, clientRequestId), headers);
+        return;
+      }
+      const endpoint = endpointForPath(url.pathname);
+      if (endpoint === undefined) {
+        const segment = url.pathname.split('/').filter(Boolean).at(-1) ?? '';
+        sendGraphError(
+          new GraphError(404, 'ResourceNotFound', `Resource not found for the segment '${segment}'.`),
+        );
+        return;
+      }
+      endpointName = endpoint.service;
+      const reply = this.#graph.handle(
+        endpoint,
+        req.method ?? 'GET',
+        url.searchParams,
+        header(req, 'authorization'),
+        this.scenario,
+        at,
+      );
+      sendGraph(reply);
+    } catch (err) {
+      if (err instanceof GraphError) sendGraphError(err);
+      else sendGraphError(new GraphError(500, 'InternalServerError', `Simulator failure: ${String(err)}`));
+    }
+  }
+}
+
+export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Promise<GraphSimulator> {
+  let simulator: Simulator | undefined;
+  const server = createServer((req, res) => {
+    // Requests only arrive once listen() resolved, by which time the simulator exists.
+    simulator?.handle(req, res).catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  simulator = new Simulator(server, `http://127.0.0.1:${port}`, opts);
+  return simulator;
+}

@@ -1,0 +1,112 @@
+// A throw-away PKI for TLS tests, made with the openssl CLI (EC P-256: ~10 ms a certificate).
+//
+// Layout under `dir` (file names follow Devo's X.509 credential download):
+//   chain.crt, ca.key               the CA that Devo's endpoint and the domain certificate chain to
+//   server/localhost.crt|.key       the server (receiver) certificate: CN=localhost, SAN DNS:localhost + IP:127.0.0.1
+//   <domain>.crt, <domain>.key      the "Devo domain" client certificate, signed by chain.crt
+//   untrusted/chain.crt, ca.key     a second CA that no receiver trusts
+//   untrusted/<domain>.crt|.key     a client certificate signed by that untrusted CA (negative tests)
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface TestPki {
+  dir: string;
+  /** The Devo domain name used for the client certificate file names. */
+  domain: string;
+  /** CA certificate (Devo's `chain.crt`) trusted by receivers and clients. */
+  caCert: string;
+  caKey: string;
+  serverCert: string;
+  serverKey: string;
+  /** Client certificate and key signed by `caCert`: `<domain>.crt`, `<domain>.key`. */
+  clientCert: string;
+  clientKey: string;
+  /** A CA nobody trusts, and a client certificate signed by it (same file names, other folder). */
+  untrusted: { dir: string; caCert: string; caKey: string; clientCert: string; clientKey: string };
+}
+
+// One config file for every certificate; the extension section picks the role.
+const OPENSSL_CONFIG = `
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = unused
+[ca]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+[server]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost,IP:127.0.0.1
+authorityKeyIdentifier = keyid
+[client]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth
+authorityKeyIdentifier = keyid
+`;
+
+const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-noenc'];
+
+async function makeCert(
+  configFile: string,
+  role: 'ca' | 'server' | 'client',
+  subject: string,
+  out: { cert: string; key: string },
+  issuer?: { cert: string; key: string },
+): Promise<void> {
+  const args = ['req', '-x509', '-config', configFile, '-extensions', role, ...EC_KEY];
+  args.push('-keyout', out.key, '-out', out.cert, '-subj', subject, '-days', role === 'ca' ? '3650' : '825');
+  if (issuer) args.push('-CA', issuer.cert, '-CAkey', issuer.key);
+  await run('openssl', args);
+}
+
+/** Creates the CA, server, client and untrusted certificates under `dir` (created if missing). */
+export async function generateTestPki(dir: string, domain = 'testdomain'): Promise<TestPki> {
+  const untrustedDir = join(dir, 'untrusted');
+  const serverDir = join(dir, 'server');
+  await Promise.all([mkdir(untrustedDir, { recursive: true }), mkdir(serverDir, { recursive: true })]);
+  const configFile = join(dir, 'openssl.cnf');
+  await writeFile(configFile, OPENSSL_CONFIG);
+
+  const ca = { cert: join(dir, 'chain.crt'), key: join(dir, 'ca.key') };
+  const other = { cert: join(untrustedDir, 'chain.crt'), key: join(untrustedDir, 'ca.key') };
+  await Promise.all([
+    makeCert(configFile, 'ca', '/CN=Test Devo CA', ca),
+    makeCert(configFile, 'ca', '/CN=Untrusted Test CA', other),
+  ]);
+
+  const server = { cert: join(serverDir, 'localhost.crt'), key: join(serverDir, 'localhost.key') };
+  const client = { cert: join(dir, `${domain}.crt`), key: join(dir, `${domain}.key`) };
+  const rogue = { cert: join(untrustedDir, `${domain}.crt`), key: join(untrustedDir, `${domain}.key`) };
+  await Promise.all([
+    makeCert(configFile, 'server', '/CN=localhost', server, ca),
+    makeCert(configFile, 'client', `/CN=${domain}`, client, ca),
+    makeCert(configFile, 'client', `/CN=${domain}`, rogue, other),
+  ]);
+
+  return {
+    dir,
+    domain,
+    caCert: ca.cert,
+    caKey: ca.key,
+    serverCert: server.cert,
+    serverKey: server.key,
+    clientCert: client.cert,
+    clientKey: client.key,
+    untrusted: {
+      dir: untrustedDir,
+      caCert: other.cert,
+      caKey: other.key,
+      clientCert: rogue.cert,
+      clientKey: rogue.key,
+    },
+  };
+}
