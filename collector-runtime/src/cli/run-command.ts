@@ -21,7 +21,10 @@ Environment:
 Serves /metrics, /healthz and /readyz on globals.metrics.port (default 9464).
 SIGTERM or SIGINT: stops pulling, flushes the output queue, saves checkpoints, exits 0.`;
 
-export async function runRun(argv: string[], io: { stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv }): Promise<number> {
+export async function runRun(
+  argv: string[],
+  io: { stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv },
+): Promise<number> {
   let args;
   try {
     args = parseArgs({ args: argv, options: { config: { type: 'string' }, help: { type: 'boolean' } } });
@@ -37,7 +40,9 @@ export async function runRun(argv: string[], io: { stderr: NodeJS.WritableStream
   try {
     loaded = await loadConfig({ configPath: args.values.config, env: io.env });
   } catch (err) {
-    io.stderr.write(`${err instanceof ConfigError ? err.message : `cannot load the configuration: ${errorMessage(err)}`}\n`);
+    io.stderr.write(
+      `${err instanceof ConfigError ? err.message : `cannot load the configuration: ${errorMessage(err)}`}\n`,
+    );
     return 1;
   }
   const { config, warnings } = loaded;
@@ -48,7 +53,10 @@ export async function runRun(argv: string[], io: { stderr: NodeJS.WritableStream
   try {
     runtime = await startRuntime(config, { log, env: io.env });
   } catch (err) {
-    log.fatal({ err: errorMessage(err), code: (err as { code?: string }).code }, 'Failed to start the collector');
+    log.fatal(
+      { err: errorMessage(err), code: (err as { code?: string }).code },
+      'Failed to start the collector',
+    );
     log.flush();
     return 1;
   }

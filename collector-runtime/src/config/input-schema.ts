@@ -105,7 +105,7 @@ function validateInput(
   const { credentials: rawCredentials, services: rawServices, ...rest } = raw;
   renameAlias(rest, 'request_per_second', 'requests_per_second', path, sub);
   const base = withSecretRefs({ ...COMMON_INPUT_SETTINGS, ...def.settings }, ctx).check(rest, path, sub);
-  const credentials = withSecretRefs(def.credentials, ctx).check(
+  const credentials = withSecretRefs(def.credentials, ctx, {}, 'all').check(
     rawCredentials,
     join(path, 'credentials'),
     sub,

@@ -15,7 +15,10 @@ export interface Rule<T> {
   check(value: unknown, path: string, walk: Walk): T | undefined;
 }
 
-export type Shape = Record<string, { rule: Rule<unknown>; required?: boolean; default?: unknown; doc?: string }>;
+export type Shape = Record<
+  string,
+  { rule: Rule<unknown>; required?: boolean; default?: unknown; doc?: string }
+>;
 export type Parsed<S extends Shape> = {
   [K in keyof S]: S[K] extends { rule: Rule<infer T> } ? T : never;
 };
@@ -44,7 +47,14 @@ export function join(path: string, key: string | number): string {
 }
 
 export function str(
-  opts: { min?: number; max?: number; pattern?: RegExp; patternHint?: string; secret?: boolean; oneOf?: string[] } = {},
+  opts: {
+    min?: number;
+    max?: number;
+    pattern?: RegExp;
+    patternHint?: string;
+    secret?: boolean;
+    oneOf?: string[];
+  } = {},
 ): Rule<string> {
   const expected = opts.oneOf
     ? `one of ${opts.oneOf.map((v) => JSON.stringify(v)).join(', ')}`
@@ -54,11 +64,19 @@ export function str(
     secret: opts.secret,
     check(value, path, walk) {
       if (typeof value === 'number' && !opts.secret && !opts.oneOf) value = String(value);
-      if (typeof value !== 'string') return fail(walk, path, `got ${show(value, opts.secret)}, expected ${expected}`);
+      if (typeof value !== 'string')
+        return fail(walk, path, `got ${show(value, opts.secret)}, expected ${expected}`);
       if (opts.oneOf && !opts.oneOf.includes(value))
         return fail(walk, path, `got ${show(value, opts.secret)}, expected ${expected}`);
-      if ((opts.min !== undefined && value.length < opts.min) || (opts.max !== undefined && value.length > opts.max))
-        return fail(walk, path, `got ${show(value, opts.secret)} (${value.length} characters), expected ${expected}`);
+      if (
+        (opts.min !== undefined && value.length < opts.min) ||
+        (opts.max !== undefined && value.length > opts.max)
+      )
+        return fail(
+          walk,
+          path,
+          `got ${show(value, opts.secret)} (${value.length} characters), expected ${expected}`,
+        );
       if (opts.pattern && !opts.pattern.test(value))
         return fail(walk, path, `got ${show(value, opts.secret)}, expected ${expected}`);
       return value;
@@ -81,7 +99,8 @@ export function int(opts: { min?: number; max?: number } = {}): Rule<number> {
     expected,
     check(value, path, walk) {
       const n = typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
-      if (typeof n !== 'number' || !Number.isSafeInteger(n)) return fail(walk, path, `got ${show(value)}, expected ${expected}`);
+      if (typeof n !== 'number' || !Number.isSafeInteger(n))
+        return fail(walk, path, `got ${show(value)}, expected ${expected}`);
       if ((opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max))
         return fail(walk, path, `got ${n}, expected ${expected}`);
       return n;
@@ -95,7 +114,8 @@ export function num(opts: { min?: number; max?: number } = {}): Rule<number> {
     expected,
     check(value, path, walk) {
       const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-      if (typeof n !== 'number' || !Number.isFinite(n)) return fail(walk, path, `got ${show(value)}, expected ${expected}`);
+      if (typeof n !== 'number' || !Number.isFinite(n))
+        return fail(walk, path, `got ${show(value)}, expected ${expected}`);
       if ((opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max))
         return fail(walk, path, `got ${n}, expected ${expected}`);
       return n;
@@ -142,9 +162,17 @@ export function pastUtcTime(): Rule<number> {
       if (value instanceof Date) value = value.toISOString(); // YAML may parse unquoted timestamps
       const ms = typeof value === 'string' && UTC_TIME.test(value) ? Date.parse(value) : NaN;
       if (Number.isNaN(ms))
-        return fail(walk, path, `invalid start time ${show(value)}: must be in parseable datetime format, a ${UTC_TIME_HINT}`);
+        return fail(
+          walk,
+          path,
+          `invalid start time ${show(value)}: must be in parseable datetime format, a ${UTC_TIME_HINT}`,
+        );
       if (ms > walk.now)
-        return fail(walk, path, `invalid start time ${show(value)}: must be in the past (now is ${new Date(walk.now).toISOString()})`);
+        return fail(
+          walk,
+          path,
+          `invalid start time ${show(value)}: must be in the past (now is ${new Date(walk.now).toISOString()})`,
+        );
       return ms;
     },
   };
@@ -153,7 +181,8 @@ export function pastUtcTime(): Rule<number> {
 /** Devo tags: 2 to 6 dot-separated levels of [a-z0-9_-], at most 1024 characters (devo-protocol.md). */
 export const DEVO_TAG = /^[a-z0-9_-]+(\.[a-z0-9_-]+){1,5}$/;
 export function devoTag(): Rule<string> {
-  const expected = 'a Devo tag: 2 to 6 dot-separated levels of lowercase letters, digits, "_" or "-" (e.g. "my.app.graph.signins")';
+  const expected =
+    'a Devo tag: 2 to 6 dot-separated levels of lowercase letters, digits, "_" or "-" (e.g. "my.app.graph.signins")';
   return {
     expected,
     check(value, path, walk) {
@@ -170,7 +199,8 @@ export function list<T>(item: Rule<T>, opts: { min?: number } = {}): Rule<T[]> {
     expected,
     check(value, path, walk) {
       if (!Array.isArray(value)) return fail(walk, path, `got ${show(value)}, expected ${expected}`);
-      if (opts.min && value.length < opts.min) return fail(walk, path, `expected at least ${opts.min} item(s)`);
+      if (opts.min && value.length < opts.min)
+        return fail(walk, path, `expected at least ${opts.min} item(s)`);
       const out: T[] = [];
       value.forEach((v, i) => {
         const r = item.check(v, join(path, i), walk);
@@ -230,14 +260,21 @@ export function obj<S extends Shape>(
 }
 
 /** A mapping of user-chosen names to values of one rule (e.g. outputs). */
-export function dict<T>(item: Rule<T>, opts: { min?: number; keyPattern?: RegExp } = {}): Rule<Record<string, T>> {
+export function dict<T>(
+  item: Rule<T>,
+  opts: { min?: number; keyPattern?: RegExp } = {},
+): Rule<Record<string, T>> {
   const expected = `a mapping of names to ${item.expected}`;
   return {
     expected,
     check(value, path, walk) {
       if (!isMapping(value)) return fail(walk, path, `got ${show(value)}, expected ${expected}`);
       if (opts.min && Object.keys(value).length < opts.min)
-        return fail(walk, path, `is empty: expected at least ${opts.min} entr${opts.min === 1 ? 'y' : 'ies'}`);
+        return fail(
+          walk,
+          path,
+          `is empty: expected at least ${opts.min} entr${opts.min === 1 ? 'y' : 'ies'}`,
+        );
       const out: Record<string, T> = {};
       let ok = true;
       for (const [k, v] of Object.entries(value)) {
@@ -262,7 +299,9 @@ export function suggest(key: string, known: string[]): string | undefined {
     const d = distance(key.toLowerCase(), k.toLowerCase());
     if (d < bestD) [best, bestD] = [k, d];
   }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(key.length / 4)) ? `did you mean "${best}"?` : undefined;
+  return best !== undefined && bestD <= Math.max(2, Math.floor(key.length / 4))
+    ? `did you mean "${best}"?`
+    : undefined;
 }
 
 function distance(a: string, b: string): number {

@@ -14,8 +14,10 @@ export function withSecretRefs<S extends Shape>(
   shape: S,
   sources: SecretSources,
   opts: Parameters<typeof obj>[1] = {},
+  /** 'all': every key may come from a file or env (credentials: a Kubernetes Secret holds them all). */
+  refs: 'secret' | 'all' = 'secret',
 ): Rule<Parsed<S>> {
-  const secretKeys = Object.keys(shape).filter((k) => shape[k]!.rule.secret);
+  const secretKeys = Object.keys(shape).filter((k) => refs === 'all' || shape[k]!.rule.secret);
   const hinted: Shape = { ...shape };
   for (const key of secretKeys)
     hinted[key] = { ...shape[key]!, rule: withAlternatives(shape[key]!.rule, key) };
@@ -122,7 +124,7 @@ function resolveSecret(
 function withAlternatives(rule: Rule<unknown>, key: string): Rule<unknown> {
   return {
     expected: `${rule.expected} (inline, or read from a file with ${key}_file or an environment variable with ${key}_env)`,
-    secret: true,
+    secret: rule.secret,
     check: (value, path, walk) => rule.check(value, path, walk),
   };
 }

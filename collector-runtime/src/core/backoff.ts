@@ -6,7 +6,11 @@ export interface BackoffPolicy {
   factor?: number;
 }
 
-export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  policy: BackoffPolicy,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(policy.maxMs, policy.initialMs * (policy.factor ?? 2) ** Math.max(0, attempt));
   // Half fixed, half jitter: never zero, never synchronised across pullers.
   return ceiling / 2 + random() * (ceiling / 2);

@@ -16,7 +16,11 @@ export type CollectorErrorCode =
 export class CollectorError extends Error {
   readonly code: CollectorErrorCode;
   readonly retryable: boolean;
-  constructor(code: CollectorErrorCode, message: string, opts: { cause?: unknown; retryable?: boolean } = {}) {
+  constructor(
+    code: CollectorErrorCode,
+    message: string,
+    opts: { cause?: unknown; retryable?: boolean } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'CollectorError';
     this.code = code;

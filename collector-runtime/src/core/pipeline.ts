@@ -6,13 +6,20 @@ import { encodeLine } from '../output/line-encoder.ts';
 import type { ServiceTelemetry } from '../metrics/service-telemetry.ts';
 
 export interface Pipeline {
-  deliver(events: readonly OutEvent[], meta: { pullingId: number; environment?: string }, telemetry: ServiceTelemetry): Promise<void>;
+  deliver(
+    events: readonly OutEvent[],
+    meta: { pullingId: number; environment?: string },
+    telemetry: ServiceTelemetry,
+  ): Promise<void>;
 }
 
 /** Above this many bytes a batch is split, so one page never holds the whole queue. */
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 
-export function createPipeline(sinks: readonly Sink[], opts: { hostname: string; now: () => number }): Pipeline {
+export function createPipeline(
+  sinks: readonly Sink[],
+  opts: { hostname: string; now: () => number },
+): Pipeline {
   return {
     async deliver(events, meta, telemetry) {
       if (events.length === 0) return;
@@ -23,7 +30,8 @@ export function createPipeline(sinks: readonly Sink[], opts: { hostname: string;
       const flush = () => {
         if (parts.length === 0) return;
         const batch = { data: Buffer.from(parts.join(''), 'utf8'), events: parts.length };
-        for (const sink of sinks) writes.push(sink.write(batch).then(() => telemetry.sent(batch.events, sink.name)));
+        for (const sink of sinks)
+          writes.push(sink.write(batch).then(() => telemetry.sent(batch.events, sink.name)));
         parts = [];
         bytes = 0;
       };

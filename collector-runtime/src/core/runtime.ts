@@ -44,10 +44,18 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDeps): Pr
   const metrics = deps.metrics ?? createCollectorMetrics();
   const collector = config.globals.name;
   const env = deps.env ?? process.env;
-  const host = (config.globals.hostname ?? env.POD_NAME ?? env.HOSTNAME ?? osHostname()).replace(/\s+/g, '_') || 'devo-collector';
+  const host =
+    (config.globals.hostname ?? env.POD_NAME ?? env.HOSTNAME ?? osHostname()).replace(/\s+/g, '_') ||
+    'devo-collector';
 
   const sinks = Object.entries(config.outputs).map(([name, out]) =>
-    createSink(name, out, { collector, log: log.child({ output: name }), metrics, clock, certsDir: config.paths.certs }),
+    createSink(name, out, {
+      collector,
+      log: log.child({ output: name }),
+      metrics,
+      clock,
+      certsDir: config.paths.certs,
+    }),
   );
   const store = deps.store ?? (await createStateStore(config, { log, env }));
   const pipeline = createPipeline(sinks, { hostname: host, now: () => clock.now() });
@@ -96,11 +104,18 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDeps): Pr
   const abort = new AbortController();
   const running = runners.map((r) =>
     r.run(abort.signal).catch((err: unknown) => {
-      log.error({ err: (err as Error).message, service: r.health.service }, 'Stopped a service after an unrecoverable error');
+      log.error(
+        { err: (err as Error).message, service: r.health.service },
+        'Stopped a service after an unrecoverable error',
+      );
     }),
   );
   log.info(
-    { services: runners.map((r) => `${r.health.input}/${r.health.service}`), outputs: sinks.map((s) => s.name), metricsPort: metricsServer?.port },
+    {
+      services: runners.map((r) => `${r.health.input}/${r.health.service}`),
+      outputs: sinks.map((s) => s.name),
+      metricsPort: metricsServer?.port,
+    },
     'Started the collector',
   );
 
@@ -115,7 +130,10 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDeps): Pr
       log.info({ reason }, 'Stopping the collector');
       abort.abort(new Error(reason));
       // Pullers finish the commit they are in (events written, then the checkpoint), then return.
-      await Promise.race([Promise.all(running), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref())]);
+      await Promise.race([
+        Promise.all(running),
+        new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref()),
+      ]);
       await Promise.all(sinks.map((s) => s.stop(Math.max(1000, deadline - Date.now()))));
       await metricsServer?.close();
       await httpShared.dispatcher.close().catch(() => undefined);

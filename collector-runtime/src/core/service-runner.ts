@@ -64,7 +64,8 @@ export class ServiceRunner {
   #fingerprint(): StateDocument['fingerprint'] {
     const s = this.#d.service.config;
     return {
-      start_time_in_utc: s.start_time_in_utc !== undefined ? new Date(s.start_time_in_utc).toISOString() : null,
+      start_time_in_utc:
+        s.start_time_in_utc !== undefined ? new Date(s.start_time_in_utc).toISOString() : null,
       reset_persistence_auth: s.reset_persistence_auth ?? null,
     };
   }
@@ -89,20 +90,36 @@ export class ServiceRunner {
     const fp = this.#fingerprint();
     const version = typeof doc['@persistence_version'] === 'number' ? doc['@persistence_version'] : 1;
     const saved = doc.fingerprint;
-    if (saved && (saved.start_time_in_utc !== fp.start_time_in_utc || saved.reset_persistence_auth !== fp.reset_persistence_auth)) {
+    if (
+      saved &&
+      (saved.start_time_in_utc !== fp.start_time_in_utc ||
+        saved.reset_persistence_auth !== fp.reset_persistence_auth)
+    ) {
       await store.delete(this.#key);
       telemetry.stateReset();
-      log.warn({ previous: saved, current: fp }, 'Reset the service state because start_time_in_utc or reset_persistence_auth changed');
+      log.warn(
+        { previous: saved, current: fp },
+        'Reset the service state because start_time_in_utc or reset_persistence_auth changed',
+      );
       return undefined;
     }
     if (version === this.#def.stateVersion) return doc.data;
     // An older layout (e.g. the Python collector's flat document): let the source upgrade it.
-    const migrated = this.#def.migrateState?.(version === 1 && doc.data === undefined ? doc : doc.data, version);
+    const migrated = this.#def.migrateState?.(
+      version === 1 && doc.data === undefined ? doc : doc.data,
+      version,
+    );
     if (migrated === undefined) {
-      log.warn({ version }, 'Ignored a state document of an unknown layout; the service starts from start_time_in_utc');
+      log.warn(
+        { version },
+        'Ignored a state document of an unknown layout; the service starts from start_time_in_utc',
+      );
       return undefined;
     }
-    log.info({ from: version, to: this.#def.stateVersion }, 'Migrated the service state to the current layout');
+    log.info(
+      { from: version, to: this.#def.stateVersion },
+      'Migrated the service state to the current layout',
+    );
     return migrated;
   }
 
@@ -167,7 +184,10 @@ export class ServiceRunner {
         this.health.lastError = errorMessage(err);
         telemetry.up(false);
         const wait = Math.min(periodMs, backoffDelay(attempt, { initialMs: 5_000, maxMs: 300_000 }));
-        log.error({ err: errorMessage(err), retryInSeconds: Math.round(wait / 1000) }, 'Failed to set up the service');
+        log.error(
+          { err: errorMessage(err), retryInSeconds: Math.round(wait / 1000) },
+          'Failed to set up the service',
+        );
         await sleepQuietly(clock, wait, signal);
       }
     }
@@ -208,9 +228,16 @@ export class ServiceRunner {
         this.health.lastPullOk = false;
         this.health.lastError = errorMessage(err);
         const retryable = !(err instanceof CollectorError) || err.retryable;
-        log.error({ err: errorMessage(err), code: (err as CollectorError).code, retryable }, 'Failed to pull; the checkpoint did not move');
+        log.error(
+          { err: errorMessage(err), code: (err as CollectorError).code, retryable },
+          'Failed to pull; the checkpoint did not move',
+        );
         // Back off on repeated failures, but never wait longer than the configured period.
-        await sleepQuietly(clock, Math.min(periodMs, backoffDelay(failures - 1, { initialMs: 5_000, maxMs: periodMs })), signal);
+        await sleepQuietly(
+          clock,
+          Math.min(periodMs, backoffDelay(failures - 1, { initialMs: 5_000, maxMs: periodMs })),
+          signal,
+        );
         continue;
       }
       if (summary.upToDate) await sleepQuietly(clock, Math.max(0, started + periodMs - clock.now()), signal);

@@ -1,6 +1,10 @@
 // The one ordered list of sources. Adding a source: one folder under inputs/ and one line here.
 import type { InputDefinition } from './definition.ts';
-import { LEGACY_GRAPH_INPUT, microsoftGraphAudit, microsoftGraphSecurity } from './microsoft_graph/definition.ts';
+import {
+  LEGACY_GRAPH_INPUT,
+  microsoftGraphAudit,
+  microsoftGraphSecurity,
+} from './microsoft_graph/definition.ts';
 
 const definitions: readonly InputDefinition[] = [microsoftGraphAudit, microsoftGraphSecurity];
 

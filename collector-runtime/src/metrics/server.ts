@@ -35,9 +35,13 @@ export async function startMetricsServer(opts: {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     } else if (path === '/readyz') {
       const report = opts.readiness();
-      res.writeHead(report.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(report));
+      res
+        .writeHead(report.ready ? 200 : 503, { 'content-type': 'application/json' })
+        .end(JSON.stringify(report));
     } else {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /healthz or /readyz\n');
+      res
+        .writeHead(404, { 'content-type': 'text/plain' })
+        .end('not found: try /metrics, /healthz or /readyz\n');
     }
   });
   await new Promise<void>((resolve, reject) => {

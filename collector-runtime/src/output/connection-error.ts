@@ -91,13 +91,15 @@ export function classifyConnectionError(err: unknown, ctx: ErrorContext): Classi
   }
   if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))
     return { kind: 'tls_handshake', message: `TLS with ${ctx.endpoint} failed: ${detail}` };
-  if (code === 'ECONNREFUSED') return { kind: 'connect_refused', message: `${ctx.endpoint} refused the connection` };
+  if (code === 'ECONNREFUSED')
+    return { kind: 'connect_refused', message: `${ctx.endpoint} refused the connection` };
   if (code === 'ETIMEDOUT' || code === 'ABORT_ERR' || (err as Error | null)?.name === 'TimeoutError')
     return { kind: 'connect_timeout', message: `connecting to ${ctx.endpoint} timed out` };
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
     return { kind: 'dns', message: `cannot resolve the host of ${ctx.endpoint}: ${detail}` };
   if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED')
     return { kind: 'connection_reset', message: `${ctx.endpoint} reset the connection: ${detail}` };
-  if (code === 'CR_SERVER_CLOSED') return { kind: 'server_closed', message: `${ctx.endpoint} closed the connection` };
+  if (code === 'CR_SERVER_CLOSED')
+    return { kind: 'server_closed', message: `${ctx.endpoint} closed the connection` };
   return { kind: 'other', message: `connection to ${ctx.endpoint} failed: ${detail}` };
 }

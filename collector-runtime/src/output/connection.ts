@@ -131,7 +131,8 @@ export class Connection {
     if (this.#s.resendWindowBytes <= 0) return;
     this.#recent.push({ chunk, at: this.#s.clock.now() });
     this.#recentBytes += chunk.payload.length;
-    while (this.#recentBytes > this.#s.resendWindowBytes) this.#recentBytes -= this.#recent.shift()!.chunk.payload.length;
+    while (this.#recentBytes > this.#s.resendWindowBytes)
+      this.#recentBytes -= this.#recent.shift()!.chunk.payload.length;
   }
 
   #fail(err: Error | undefined): false {

@@ -19,7 +19,9 @@ export function createConsoleSink(deps: ConsoleSinkDeps): Sink {
     async start() {},
     write(batch: LineBatch) {
       if (stopped)
-        return Promise.reject(new CollectorError('CR_ERR_SHUTDOWN', `output ${deps.name} is stopping: batch not accepted`));
+        return Promise.reject(
+          new CollectorError('CR_ERR_SHUTDOWN', `output ${deps.name} is stopping: batch not accepted`),
+        );
       pending += batch.events;
       return new Promise<void>((resolve, reject) => {
         stream.write(batch.data, (err) => {

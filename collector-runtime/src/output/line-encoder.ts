@@ -48,7 +48,11 @@ function hasDevoField(record: Record<string, unknown>, environment: string | und
 }
 
 /** Serialises the record with the Devo fields added; ours win over same-named fields of the record. */
-export function encodeMessage(record: Record<string, unknown>, pullingId: number, environment?: string): string {
+export function encodeMessage(
+  record: Record<string, unknown>,
+  pullingId: number,
+  environment?: string,
+): string {
   const devo =
     environment === undefined
       ? `"@devo_pulling_id":${pullingId}`

@@ -73,7 +73,14 @@ export class SendQueue {
     if (data.length === 0) return Promise.resolve();
     if (data[data.length - 1] !== LF) return Promise.reject(new TypeError('a LineBatch must end with LF'));
     return new Promise((resolve, reject) => {
-      const q: QueuedBatch = { data, events: batch.events, offset: 0, unconfirmed: data.length, resolve, reject };
+      const q: QueuedBatch = {
+        data,
+        events: batch.events,
+        offset: 0,
+        unconfirmed: data.length,
+        resolve,
+        reject,
+      };
       if (this.#waiting.length === 0 && this.#fits(q)) this.#admit(q);
       else this.#waiting.push(q);
     });
@@ -110,7 +117,8 @@ export class SendQueue {
       if (size + len - b.offset > limit) {
         const lf = b.data.lastIndexOf(LF, b.offset + (limit - size) - 1);
         if (lf >= b.offset) end = lf + 1;
-        else if (size > 0) break; // the next line does not fit: leave it for the next chunk
+        else if (size > 0)
+          break; // the next line does not fit: leave it for the next chunk
         else {
           // One line longer than a chunk: send it whole.
           const next = b.data.indexOf(LF, b.offset + (limit - size));
@@ -178,7 +186,9 @@ export class SendQueue {
   #fits(q: QueuedBatch): boolean {
     // An empty queue takes any batch, so one larger than the limits cannot block forever.
     if (this.#open.size === 0) return true;
-    return this.#events + q.events <= this.#opts.maxEvents && this.#bytes + q.data.length <= this.#opts.maxBytes;
+    return (
+      this.#events + q.events <= this.#opts.maxEvents && this.#bytes + q.data.length <= this.#opts.maxBytes
+    );
   }
 
   #admit(q: QueuedBatch): void {

@@ -35,7 +35,8 @@ function waitFor(
       reject(err);
     };
     const closed = () => fail(closedError());
-    const aborted = () => fail(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+    const aborted = () =>
+      fail(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
     const done = () => {
       if (settled) return;
       cleanup();
@@ -53,7 +54,13 @@ function waitFor(
 
 /** Resolves once the TCP connection is up; destroys the socket and rejects on error, close or abort. */
 export function waitForConnect(socket: Socket, signal: AbortSignal): Promise<void> {
-  return waitFor(socket, 'connect', signal, (done) => done(), () => new Error('connection closed while connecting'));
+  return waitFor(
+    socket,
+    'connect',
+    signal,
+    (done) => done(),
+    () => new Error('connection closed while connecting'),
+  );
 }
 
 /**
@@ -69,9 +76,13 @@ export function waitForTls(socket: TLSSocket, signal: AbortSignal, expectClientA
   let ticket = false;
   let onTicket: (() => void) | undefined;
   // Listen before the handshake: Node only asks OpenSSL for session callbacks once someone listens.
+  // 'session' is emitted from inside OpenSSL's read of the ticket: writing before that call returns corrupts
+  // the stream (the server answers bad_record_mac), so everything after it waits for the next turn.
   socket.once('session', () => {
-    ticket = true;
-    onTicket?.();
+    setImmediate(() => {
+      ticket = true;
+      onTicket?.();
+    });
   });
   return waitFor(
     socket,
@@ -87,6 +98,9 @@ export function waitForTls(socket: TLSSocket, signal: AbortSignal, expectClientA
         done();
       };
     },
-    () => (handshakeDone ? new ClosedAfterHandshakeError() : new Error('connection closed during the TLS handshake')),
+    () =>
+      handshakeDone
+        ? new ClosedAfterHandshakeError()
+        : new Error('connection closed during the TLS handshake'),
   );
 }

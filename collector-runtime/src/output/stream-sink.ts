@@ -125,7 +125,9 @@ class StreamSink implements Sink {
 
   write(batch: LineBatch): Promise<void> {
     if (!this.#accepting)
-      return Promise.reject(new CollectorError('CR_ERR_SHUTDOWN', `output ${this.name} is stopping: batch not accepted`));
+      return Promise.reject(
+        new CollectorError('CR_ERR_SHUTDOWN', `output ${this.name} is stopping: batch not accepted`),
+      );
     return this.#queue.push(batch);
   }
 
@@ -146,10 +148,15 @@ class StreamSink implements Sink {
   async #stop(timeoutMs: number): Promise<void> {
     const { log, clock } = this.#d;
     this.#accepting = false;
-    this.#queue.rejectWaiting(new CollectorError('CR_ERR_SHUTDOWN', `output ${this.name} is stopping: batch not accepted`));
+    this.#queue.rejectWaiting(
+      new CollectorError('CR_ERR_SHUTDOWN', `output ${this.name} is stopping: batch not accepted`),
+    );
     if (this.#started && !this.#queue.isEmpty()) {
       const timeout = new AbortController();
-      await Promise.race([this.#queue.whenEmpty(), clock.sleep(timeoutMs, timeout.signal).catch(() => undefined)]);
+      await Promise.race([
+        this.#queue.whenEmpty(),
+        clock.sleep(timeoutMs, timeout.signal).catch(() => undefined),
+      ]);
       timeout.abort();
     }
     this.#stopped = true;
@@ -165,7 +172,11 @@ class StreamSink implements Sink {
     const unsent = this.#queue.rejectAll(
       new CollectorError('CR_ERR_SHUTDOWN', `output ${this.name} stopped before the batch was written`),
     );
-    if (unsent > 0) log.warn({ output: this.name, events: unsent }, `Stopped sending to ${this.#d.peer} with events unsent`);
+    if (unsent > 0)
+      log.warn(
+        { output: this.name, events: unsent },
+        `Stopped sending to ${this.#d.peer} with events unsent`,
+      );
     else log.info({ output: this.name }, `Stopped sending to ${this.#d.peer}`);
   }
 
@@ -191,7 +202,8 @@ class StreamSink implements Sink {
     const now = this.#d.clock.now();
     // Checked before a send, like the Python SDK: Devo drops idle connections, and long ones are recycled.
     if (now - conn.lastWriteAt > this.#o.idle_reconnect_seconds * 1000) return this.#recycle(slot, 'idle');
-    if (now - conn.connectedAt > this.#o.max_connection_age_seconds * 1000) return this.#recycle(slot, 'max_age');
+    if (now - conn.connectedAt > this.#o.max_connection_age_seconds * 1000)
+      return this.#recycle(slot, 'max_age');
     let chunk: Chunk | undefined;
     while (conn.canWrite() && (chunk = this.#queue.take()) !== undefined) conn.write(chunk);
   }
@@ -201,8 +213,13 @@ class StreamSink implements Sink {
     slot.conn = undefined;
     slot.state = 'down';
     this.#updateConnected();
-    this.#d.log.debug({ output: this.name, connection: slot.index, reason }, `Replacing connection to ${this.#d.peer}`);
-    const closing = old.close(this.#o.close_timeout_seconds * 1000).finally(() => this.#closing.delete(closing));
+    this.#d.log.debug(
+      { output: this.name, connection: slot.index, reason },
+      `Replacing connection to ${this.#d.peer}`,
+    );
+    const closing = old
+      .close(this.#o.close_timeout_seconds * 1000)
+      .finally(() => this.#closing.delete(closing));
     this.#closing.add(closing);
     slot.reason = reason;
     void this.#connect(slot);
@@ -212,7 +229,10 @@ class StreamSink implements Sink {
     const { log, metrics, peer } = this.#d;
     slot.state = 'connecting';
     const reason = slot.reason;
-    const signal = AbortSignal.any([slot.abort.signal, AbortSignal.timeout(this.#o.connect_timeout_seconds * 1000)]);
+    const signal = AbortSignal.any([
+      slot.abort.signal,
+      AbortSignal.timeout(this.#o.connect_timeout_seconds * 1000),
+    ]);
     let socket: Socket;
     try {
       socket = await this.#d.connect(signal);
@@ -244,7 +264,10 @@ class StreamSink implements Sink {
     this.#lastError = undefined;
     metrics.senderConnects.inc({ ...this.#labels, result: 'success', reason });
     this.#updateConnected();
-    log.info({ output: this.name, endpoint: this.#d.endpoint, connection: slot.index, reason }, `Connected to ${peer}`);
+    log.info(
+      { output: this.name, endpoint: this.#d.endpoint, connection: slot.index, reason },
+      `Connected to ${peer}`,
+    );
     this.#kick(slot);
   }
 
@@ -272,7 +295,10 @@ class StreamSink implements Sink {
     metrics.senderErrors.inc({ ...this.#labels, kind: c.kind });
     if (this.#stopped) {
       // Nothing can be resent any more: say how much the server may not have received.
-      log.warn({ output: this.name, kind: c.kind, err: c.message, bytes: resendBytes }, `Closed connection to ${peer} unconfirmed`);
+      log.warn(
+        { output: this.name, kind: c.kind, err: c.message, bytes: resendBytes },
+        `Closed connection to ${peer} unconfirmed`,
+      );
       return;
     }
     this.#lastError = c.message;

@@ -50,10 +50,14 @@ async function readOne(ref: FileRef, field: 'chain' | 'cert' | 'key'): Promise<B
   try {
     return await readFile(ref.path);
   } catch (err) {
-    throw new CollectorError('CR_ERR_OUTPUT_TLS', `cannot read the ${WHAT[field]} ${ref.path} (${ref.configKey}): ${errorMessage(err)}`, {
-      cause: err,
-      retryable: true,
-    });
+    throw new CollectorError(
+      'CR_ERR_OUTPUT_TLS',
+      `cannot read the ${WHAT[field]} ${ref.path} (${ref.configKey}): ${errorMessage(err)}`,
+      {
+        cause: err,
+        retryable: true,
+      },
+    );
   }
 }
 

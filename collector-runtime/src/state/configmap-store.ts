@@ -38,10 +38,14 @@ export function configMapStore(opts: ConfigMapStoreOptions): StateStore {
           `cannot ${verb} state ${where}: forbidden by RBAC; the collector's service account needs get, update and patch on configmaps named "${name}" in namespace "${namespace}"`,
           { cause: err },
         );
-      throw new CollectorError('CR_ERR_STATE_IO', `cannot ${verb} state ${where}: HTTP ${err.code} ${statusMessage(err)}`, {
-        cause: err,
-        retryable: err.code >= 500 || err.code === 429 || err.code === 409,
-      });
+      throw new CollectorError(
+        'CR_ERR_STATE_IO',
+        `cannot ${verb} state ${where}: HTTP ${err.code} ${statusMessage(err)}`,
+        {
+          cause: err,
+          retryable: err.code >= 500 || err.code === 429 || err.code === 409,
+        },
+      );
     }
     throw new CollectorError('CR_ERR_STATE_IO', `cannot ${verb} state ${where}: ${(err as Error).message}`, {
       cause: err,
@@ -65,7 +69,10 @@ export function configMapStore(opts: ConfigMapStoreOptions): StateStore {
       const current = cached ?? (await load());
       const data = { ...(current?.data ?? {}) };
       if (!change(data)) return;
-      const size = Object.entries(data).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+      const size = Object.entries(data).reduce(
+        (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v),
+        0,
+      );
       if (size > CONFIGMAP_LIMIT_BYTES)
         throw new CollectorError(
           'CR_ERR_STATE_IO',

@@ -17,10 +17,14 @@ export function fileStore(directory: string): StateStore {
         return await readFile(file(key), 'utf8');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw new CollectorError('CR_ERR_STATE_IO', `cannot read state file ${file(key)}: ${(err as Error).message}`, {
-          cause: err,
-          retryable: true,
-        });
+        throw new CollectorError(
+          'CR_ERR_STATE_IO',
+          `cannot read state file ${file(key)}: ${(err as Error).message}`,
+          {
+            cause: err,
+            retryable: true,
+          },
+        );
       }
     },
     async set(key, value) {
@@ -45,10 +49,14 @@ export function fileStore(directory: string): StateStore {
       } catch (err) {
         ready = undefined;
         await rm(tmp, { force: true }).catch(() => undefined);
-        throw new CollectorError('CR_ERR_STATE_IO', `cannot write state file ${target}: ${(err as Error).message}`, {
-          cause: err,
-          retryable: true,
-        });
+        throw new CollectorError(
+          'CR_ERR_STATE_IO',
+          `cannot write state file ${target}: ${(err as Error).message}`,
+          {
+            cause: err,
+            retryable: true,
+          },
+        );
       }
     },
     async delete(key) {
@@ -58,7 +66,12 @@ export function fileStore(directory: string): StateStore {
 }
 
 /** Moves an unreadable state document aside (never silently reused) and says where it went. */
-export async function quarantine(store: StateStore, key: string, raw: string, nowMs: number): Promise<string> {
+export async function quarantine(
+  store: StateStore,
+  key: string,
+  raw: string,
+  nowMs: number,
+): Promise<string> {
   const aside = `${key}.corrupt-${nowMs}`;
   await store.set(aside, raw);
   await store.delete(key);

@@ -1,7 +1,9 @@
 import type { StateStore } from './store.ts';
 
 /** For tests and ephemeral runs: state lives as long as the process. */
-export function memoryStore(initial: Record<string, string> = {}): StateStore & { snapshot(): Record<string, string> } {
+export function memoryStore(
+  initial: Record<string, string> = {},
+): StateStore & { snapshot(): Record<string, string> } {
   const data = new Map(Object.entries(initial));
   return {
     kind: 'memory',

@@ -18,7 +18,11 @@ test('recent keys survive a JSON round trip and forget what is older than the ho
 });
 
 test('RecentKeys.from ignores malformed entries', () => {
-  const keys = RecentKeys.from([['ok', 1], [42 as unknown as string, 1], ['nan', Number.NaN]]);
+  const keys = RecentKeys.from([
+    ['ok', 1],
+    [42 as unknown as string, 1],
+    ['nan', Number.NaN],
+  ]);
   assert.equal(keys.size, 1);
 });
 

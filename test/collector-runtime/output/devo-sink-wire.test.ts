@@ -2,7 +2,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { encodeLine } from '../../../collector-runtime/src/output/line-encoder.ts';
-import { batchOf, devoSinkFor, eventually, metricValue, startReceiverFixture, type ReceiverFixture } from './output-fixture.ts';
+import {
+  batchOf,
+  devoSinkFor,
+  eventually,
+  metricValue,
+  startReceiverFixture,
+  type ReceiverFixture,
+} from './output-fixture.ts';
 
 let fx: ReceiverFixture;
 before(async () => {
@@ -64,9 +71,16 @@ test('events arrive byte for byte, one line each, with the Devo fields', async (
 test('connects by host name with SNI and the hostname check, and with sec_level 1', async () => {
   const { sink, logs } = devoSinkFor(fx, { address: 'localhost', sec_level: 1 }, 'devo_sni');
   await sink.start();
-  const line = encodeLine({ tag: 'my.app.wire.sni', record: { ok: true }, pullingId: 1, hostname: 'h', time: T });
+  const line = encodeLine({
+    tag: 'my.app.wire.sni',
+    record: { ok: true },
+    pullingId: 1,
+    hostname: 'h',
+    time: T,
+  });
+  const before = await fx.rx.countLines();
   await sink.write(batchOf([line]));
-  const got = await fx.rx.waitForLines(1, 10_000);
+  const got = await fx.rx.waitForLines(before + 1, 10_000);
   assert.ok(got.includes(line.slice(0, -1)));
   await sink.stop(5000);
   assert.ok(logs.messages().includes('Connected to Devo'));
@@ -79,16 +93,20 @@ test('hostname verification rejects a name the server certificate does not hold,
   await strict.sink.start();
   const pending = strict.sink.write(batchOf(['<14>2024-05-01T10:00:00.000Z h my.app.wire.strict: {}\n']));
   await eventually(() => strict.sink.status().lastError !== undefined, 10_000, 'a connect error');
-  assert.match(strict.sink.status().lastError!, /cannot verify the server certificate of 127\.1:\d+ .*chain\.crt \(outputs\.devo_strict\.config\.chain\).*outputs\.devo_strict\.config\.verify_hostname: false/);
+  assert.match(
+    strict.sink.status().lastError!,
+    /cannot verify the server certificate of 127\.1:\d+ .*chain\.crt \(outputs\.devo_strict\.config\.chain\).*outputs\.devo_strict\.config\.verify_hostname: false/,
+  );
   assert.equal(await metricValue(strict.metrics.senderErrors, { kind: 'tls_server_cert' }), 1);
   await strict.sink.stop(100);
   await assert.rejects(pending, { code: 'CR_ERR_SHUTDOWN' });
 
   const lax = devoSinkFor(fx, { address: '127.1', verify_hostname: false }, 'devo_lax');
   await lax.sink.start();
+  const before = await fx.rx.countLines();
   await lax.sink.write(batchOf(['<14>2024-05-01T10:00:00.000Z h my.app.wire.lax: {}\n']));
   await lax.sink.stop(5000);
-  const got = await fx.rx.lines();
+  const got = await fx.rx.waitForLines(before + 1, 10_000);
   assert.ok(got.includes('<14>2024-05-01T10:00:00.000Z h my.app.wire.lax: {}'));
   assert.ok(!got.includes('<14>2024-05-01T10:00:00.000Z h my.app.wire.strict: {}'));
 });

@@ -33,7 +33,11 @@ const cases: { name: string; fields: Parameters<typeof encodeLine>[0]; want: str
   },
   {
     name: 'our Devo fields replace the record’s own',
-    fields: { ...base, record: { '@devo_pulling_id': 'old', '@devo_environment': 'old', x: 1 }, environment: 'qa' },
+    fields: {
+      ...base,
+      record: { '@devo_pulling_id': 'old', '@devo_environment': 'old', x: 1 },
+      environment: 'qa',
+    },
     want: '<14>2024-05-01T10:00:00.000Z collector-0 my.app.test: {"x":1,"@devo_pulling_id":1714557600000,"@devo_environment":"qa"}\n',
   },
   {

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { createLogger, type Logger } from '../../../collector-runtime/src/logging/logger.ts';
-import { createCollectorMetrics, type CollectorMetrics } from '../../../collector-runtime/src/metrics/catalog.ts';
+import {
+  createCollectorMetrics,
+  type CollectorMetrics,
+} from '../../../collector-runtime/src/metrics/catalog.ts';
 import { createDevoSink } from '../../../collector-runtime/src/output/devo-sink.ts';
 import type { DevoOutputConfig } from '../../../collector-runtime/src/output/devo-output-config.ts';
 import type { LineBatch, Sink } from '../../../collector-runtime/src/output/sink.ts';
@@ -35,6 +38,8 @@ export interface ReceiverFixture {
   dir: string;
   pki: TestPki;
   rx: RsyslogReceiver;
+  /** Sinks made by devoSinkFor: close() stops any a failed test left running (they would keep the process up). */
+  sinks: Sink[];
   close(): Promise<void>;
 }
 
@@ -43,11 +48,14 @@ export async function startReceiverFixture(prefix: string): Promise<ReceiverFixt
   const tmp = await makeTempDir(prefix);
   const pki = await generateTestPki(join(tmp.dir, 'pki'));
   const rx = await startRsyslogReceiver({ pki, dir: join(tmp.dir, 'rsyslog') });
+  const sinks: Sink[] = [];
   return {
     dir: tmp.dir,
     pki,
     rx,
+    sinks,
     async close() {
+      await Promise.all(sinks.map((s) => s.stop(100).catch(() => undefined)));
       await rx.stop();
       await tmp.remove();
     },
@@ -62,7 +70,7 @@ export interface SinkUnderTest {
 
 /** A Devo sink pointed at the fixture's receiver with the trusted client certificate, fast test timings. */
 export function devoSinkFor(
-  fx: Pick<ReceiverFixture, 'pki' | 'rx'>,
+  fx: Pick<ReceiverFixture, 'pki' | 'rx'> & { sinks?: Sink[] },
   overrides: Partial<DevoOutputConfig> = {},
   name = 'devo_1',
 ): SinkUnderTest {
@@ -82,6 +90,7 @@ export function devoSinkFor(
     },
     { name, collector: 'test', log: logs.log, metrics, certsDir: fx.pki.dir },
   );
+  fx.sinks?.push(sink);
   return { sink, metrics, logs };
 }
 
@@ -100,7 +109,11 @@ export async function metricValue(
 }
 
 /** Polls `check` until it returns true, or throws after `timeoutMs`. */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -111,6 +124,12 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
 /** Whether a promise has settled, without waiting for it. */
 export async function isSettled(p: Promise<unknown>): Promise<boolean> {
   const marker = Symbol('pending');
-  const winner = await Promise.race([p.then(() => 'done', () => 'done'), new Promise((r) => setImmediate(() => r(marker)))]);
+  const winner = await Promise.race([
+    p.then(
+      () => 'done',
+      () => 'done',
+    ),
+    new Promise((r) => setImmediate(() => r(marker))),
+  ]);
   return winner !== marker;
 }

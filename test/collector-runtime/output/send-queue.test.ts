@@ -5,7 +5,13 @@ import { batchOf, isSettled } from './output-fixture.ts';
 
 function queue(over: Partial<ConstructorParameters<typeof SendQueue>[0]> = {}) {
   let work = 0;
-  const q = new SendQueue({ maxEvents: 100, maxBytes: 1 << 20, chunkBytes: 64, onWork: () => work++, ...over });
+  const q = new SendQueue({
+    maxEvents: 100,
+    maxBytes: 1 << 20,
+    chunkBytes: 64,
+    onWork: () => work++,
+    ...over,
+  });
   return { q, work: () => work };
 }
 

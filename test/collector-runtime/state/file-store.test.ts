@@ -21,7 +21,9 @@ test('file store writes atomically and reads back; missing is undefined', async 
 test('a state directory that cannot be created gives an error naming the file', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'state-'));
   await writeFile(join(dir, 'not-a-dir'), 'a file where the state folder should be');
-  const err = await fileStore(join(dir, 'not-a-dir')).set('x', '{}').catch((e: unknown) => e);
+  const err = await fileStore(join(dir, 'not-a-dir'))
+    .set('x', '{}')
+    .catch((e: unknown) => e);
   assert.match(String((err as Error).message), /cannot write state file .*not-a-dir\/x\.json/);
   assert.equal((err as { code?: string }).code, 'CR_ERR_STATE_IO');
 });

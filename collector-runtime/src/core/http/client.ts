@@ -7,7 +7,11 @@ import type { ServiceTelemetry } from '../../metrics/service-telemetry.ts';
 import { ApiError, CollectorError } from '../errors.ts';
 import { backoffDelay } from '../backoff.ts';
 import { slidingWindowLimiter, type Permit, type RateLimiter } from './rate-limit.ts';
-import { clientCredentialsTokenSource, type ClientCredentials, type TokenSource } from './oauth-client-credentials.ts';
+import {
+  clientCredentialsTokenSource,
+  type ClientCredentials,
+  type TokenSource,
+} from './oauth-client-credentials.ts';
 import { parseRetryAfter } from './retry-after.ts';
 
 export interface HttpResponse<T = unknown> {
@@ -56,7 +60,11 @@ export function createHttpShared(clock: Clock, dispatcher?: Dispatcher): HttpSha
   };
 }
 
-export function httpClientFactory(shared: HttpShared, telemetry: ServiceTelemetry, log: Logger): HttpClientFactory {
+export function httpClientFactory(
+  shared: HttpShared,
+  telemetry: ServiceTelemetry,
+  log: Logger,
+): HttpClientFactory {
   return {
     tokenSource(creds) {
       const key = `${creds.tokenUrl}|${creds.clientId}|${JSON.stringify(creds.target)}`;
@@ -110,7 +118,11 @@ function createHttpClient(
         requests++;
         res = await request(url, {
           method: 'GET',
-          headers: { accept: 'application/json', ...opts.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          headers: {
+            accept: 'application/json',
+            ...opts.headers,
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
           dispatcher: shared.dispatcher,
           signal,
         });
@@ -121,19 +133,32 @@ function createHttpClient(
         if (signal.aborted) throw signal.reason;
         telemetry.apiRequest('error', (performance.now() - started) / 1000);
         if (retries >= maxRetries)
-          throw new CollectorError('CR_ERR_API', `error during API call to ${redactUrl(url)}: ${(err as Error).message}`, {
-            cause: err,
-            retryable: true,
-          });
+          throw new CollectorError(
+            'CR_ERR_API',
+            `error during API call to ${redactUrl(url)}: ${(err as Error).message}`,
+            {
+              cause: err,
+              retryable: true,
+            },
+          );
         const wait = backoffDelay(retries++, { initialMs: 1000, maxMs: 60_000 });
-        log.warn({ err: (err as Error).message, url: redactUrl(url), waitMs: Math.round(wait) }, 'Retrying request after a network error');
+        log.warn(
+          { err: (err as Error).message, url: redactUrl(url), waitMs: Math.round(wait) },
+          'Retrying request after a network error',
+        );
         await clock.sleep(wait, signal);
         continue;
       }
       const status = res.statusCode;
-      telemetry.apiRequest(status, (performance.now() - started) / 1000);
+      const seconds = (performance.now() - started) / 1000;
+      telemetry.apiRequest(status, seconds);
+      log.debug({ status, url: redactUrl(url), seconds }, 'Requested a page');
       if (status === 200 || status === 206) {
-        if (status === 206) log.warn({ url: redactUrl(url), warning: res.headers.warning }, 'Received partial content (a provider failed)');
+        if (status === 206)
+          log.warn(
+            { url: redactUrl(url), warning: res.headers.warning },
+            'Received partial content (a provider failed)',
+          );
         try {
           return { status, headers: res.headers, body: JSON.parse(text) as T };
         } catch {

@@ -83,12 +83,21 @@ export function clientCredentialsTokenSource(
       const codes = Array.isArray(body.error_codes) ? (body.error_codes as number[]) : [];
       const code = codes[0];
       const hint = code !== undefined ? AADSTS_HINTS[code] : undefined;
-      const desc = typeof body.error_description === 'string' ? body.error_description.split(/\r?\n/)[0] : undefined;
+      const desc =
+        typeof body.error_description === 'string' ? body.error_description.split(/\r?\n/)[0] : undefined;
       const detail = desc ?? truncate(text, 300);
       throw new CollectorError(
         'CR_ERR_INPUT_AUTH',
-        `${where}: HTTP ${res.statusCode} ${String(body.error ?? '')} ${detail}${hint ? ` (${hint})` : ''}`.replace(/\s+/g, ' '),
-        { retryable: res.statusCode >= 500 || body.error === 'temporarily_unavailable' || RETRYABLE_AADSTS.has(code ?? -1) },
+        `${where}: HTTP ${res.statusCode} ${String(body.error ?? '')} ${detail}${hint ? ` (${hint})` : ''}`.replace(
+          /\s+/g,
+          ' ',
+        ),
+        {
+          retryable:
+            res.statusCode >= 500 ||
+            body.error === 'temporarily_unavailable' ||
+            RETRYABLE_AADSTS.has(code ?? -1),
+        },
       );
     }
     // v1 endpoints send numbers as strings; v2 as integers.

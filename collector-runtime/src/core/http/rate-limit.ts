@@ -34,7 +34,8 @@ export function slidingWindowLimiter(
     for (;;) {
       const now = clock.now();
       let readyAt = pausedUntil;
-      if (slots.length >= budget.limit) readyAt = Math.max(readyAt, slots[0]!.at + budget.windowMs + marginMs);
+      if (slots.length >= budget.limit)
+        readyAt = Math.max(readyAt, slots[0]!.at + budget.windowMs + marginMs);
       if (readyAt <= now) break;
       await clock.sleep(readyAt - now, signal);
     }

@@ -2,7 +2,12 @@
 import type { InputDefinition, ServiceDefinition } from '../definition.ts';
 import { fail, int, str, type Walk } from '../../config/schema.ts';
 import { GRAPH_SERVICES } from './services.ts';
-import { createGraphPuller, GRAPH_STATE_VERSION, migrateGraphState, type GraphState } from './graph-puller.ts';
+import {
+  createGraphPuller,
+  GRAPH_STATE_VERSION,
+  migrateGraphState,
+  type GraphState,
+} from './graph-puller.ts';
 
 const credentials = {
   tenant_id: { rule: str({ min: 1 }), required: true },
@@ -90,10 +95,19 @@ export const microsoftGraphAudit: InputDefinition = {
   description: 'Microsoft Graph audit logs: directory and provisioning audits, sign-ins',
   ...inputBase,
   services: {
-    directory_audits: service('directory_audits', 'Entra ID directory audit records (auditLogs/directoryAudits)'),
-    provisioning_audits: service('provisioning_audits', 'Entra ID provisioning records (auditLogs/provisioning)'),
+    directory_audits: service(
+      'directory_audits',
+      'Entra ID directory audit records (auditLogs/directoryAudits)',
+    ),
+    provisioning_audits: service(
+      'provisioning_audits',
+      'Entra ID provisioning records (auditLogs/provisioning)',
+    ),
     signIns: service('signIns', 'Interactive user sign-ins (v1.0 auditLogs/signIns; needs Entra ID P1/P2)'),
-    signIns_v2: service('signIns_v2', 'All sign-in types, one query per type (beta auditLogs/signIns; P1/P2)'),
+    signIns_v2: service(
+      'signIns_v2',
+      'All sign-in types, one query per type (beta auditLogs/signIns; P1/P2)',
+    ),
   },
 };
 
@@ -102,7 +116,10 @@ export const microsoftGraphSecurity: InputDefinition = {
   description: 'Microsoft Graph security: alerts (legacy and v2), secure scores and control profiles',
   ...inputBase,
   services: {
-    alerts: service('alerts', 'Legacy security alerts, tagged by provider (security/alerts; retired 2026-10-15)'),
+    alerts: service(
+      'alerts',
+      'Legacy security alerts, tagged by provider (security/alerts; retired 2026-10-15)',
+    ),
     alerts_v2: service('alerts_v2', 'Microsoft 365 Defender alerts (security/alerts_v2)'),
     secure_scores: service('secure_scores', 'Daily secure score snapshots (security/secureScores)'),
     secure_score_control_profiles: service(

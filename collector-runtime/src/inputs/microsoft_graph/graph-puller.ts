@@ -24,7 +24,8 @@ export function migrateGraphState(old: unknown, _fromVersion: number): GraphStat
   if (!old || typeof old !== 'object') return undefined;
   const o = old as Record<string, unknown>;
   const t = o.last_event_time_in_utc ?? o.last_polled_timestamp;
-  const time = typeof t === 'string' && !Number.isNaN(Date.parse(t)) ? new Date(Date.parse(t)).toISOString() : undefined;
+  const time =
+    typeof t === 'string' && !Number.isNaN(Date.parse(t)) ? new Date(Date.parse(t)).toISOString() : undefined;
   // Old last_ids carried no event times: keep them at the watermark so the first overlap still uses them.
   const at = time ? Date.parse(time) : 0;
   const ids = Array.isArray(o.last_ids) ? o.last_ids.filter((x): x is string => typeof x === 'string') : [];
@@ -45,17 +46,32 @@ export function createGraphPuller(ctx: PullerContext<GraphState>, spec: GraphSer
     target: { scope: ep.scope },
   });
   const tenant = input.credentials.tenant_id;
-  const limiters = [ctx.http.limiter(`graph|${ep.baseUrl}|${tenant}|${input.credentials.client_id}|${spec.group}`, API_BUDGETS[spec.group])];
-  if (input.requests_per_second) limiters.push(ctx.http.limiter(`rps|${ctx.inputName}|${input.id}`, { limit: input.requests_per_second, windowMs: 1000 }));
+  const limiters = [
+    ctx.http.limiter(
+      `graph|${ep.baseUrl}|${tenant}|${input.credentials.client_id}|${spec.group}`,
+      API_BUDGETS[spec.group],
+    ),
+  ];
+  if (input.requests_per_second)
+    limiters.push(
+      ctx.http.limiter(`rps|${ctx.inputName}|${input.id}`, {
+        limit: input.requests_per_second,
+        windowMs: 1000,
+      }),
+    );
   const http: HttpClient = ctx.http.client({ tokens, limiters });
 
   const overrideTag = service.override_tag;
   const additionalFilter = service.additional_filter as string | undefined;
-  const maxWindowMs = service.override_query_window_max_seconds ? Number(service.override_query_window_max_seconds) * 1000 : Infinity;
+  const maxWindowMs = service.override_query_window_max_seconds
+    ? Number(service.override_query_window_max_seconds) * 1000
+    : Infinity;
   const lateMs = Number(service.late_arrival_window_in_seconds ?? 900) * 1000;
 
   let fullPage = 0; // the largest page the API has returned: its real page size, once seen
-  let watermark = ctx.state?.last_event_time_in_utc ? Date.parse(ctx.state.last_event_time_in_utc) : undefined;
+  let watermark = ctx.state?.last_event_time_in_utc
+    ? Date.parse(ctx.state.last_event_time_in_utc)
+    : undefined;
   let seen = RecentKeys.from(ctx.state?.last_ids);
 
   const tagOf = (r: Record<string, unknown>) => overrideTag ?? spec.tagFor(r);
@@ -73,12 +89,18 @@ export function createGraphPuller(ctx: PullerContext<GraphState>, spec: GraphSer
   }
 
   /** Follows one query's pages to the end, handing each page's records to `onPage`. */
-  async function pages(firstUrl: string, signal: AbortSignal, onPage: (records: Record<string, unknown>[]) => Promise<void>) {
+  async function pages(
+    firstUrl: string,
+    signal: AbortSignal,
+    onPage: (records: Record<string, unknown>[]) => Promise<void>,
+  ) {
     let url: string | undefined = firstUrl;
     const visited = new Set<string>();
     while (url) {
       if (visited.has(url) || visited.size > MAX_PAGES_PER_QUERY)
-        throw new CollectorError('CR_ERR_API', `the API returned a nextLink loop at ${url.split('?')[0]}`, { retryable: true });
+        throw new CollectorError('CR_ERR_API', `the API returned a nextLink loop at ${url.split('?')[0]}`, {
+          retryable: true,
+        });
       visited.add(url);
       const res = await get(url, signal);
       const value = Array.isArray(res.body.value) ? (res.body.value as Record<string, unknown>[]) : [];
@@ -112,7 +134,10 @@ export function createGraphPuller(ctx: PullerContext<GraphState>, spec: GraphSer
   async function commitPage(out: OutEvent[], keys: [string, number][], summary: PullSummary) {
     const next = seen.clone();
     for (const [k, t] of keys) next.add(k, t);
-    const state = { last_event_time_in_utc: watermark !== undefined ? isoTime(watermark) : undefined, last_ids: next.toJSON() };
+    const state = {
+      last_event_time_in_utc: watermark !== undefined ? isoTime(watermark) : undefined,
+      last_ids: next.toJSON(),
+    };
     await ctx.commit(out, state);
     seen = next;
     summary.sent += out.length;
@@ -189,7 +214,8 @@ export function createGraphPuller(ctx: PullerContext<GraphState>, spec: GraphSer
         count += records.length;
         for (const r of records) {
           const t = r[spec.timeField!];
-          if (typeof t === 'string' && (newest === undefined || Date.parse(t) >= Date.parse(newest))) newest = t;
+          if (typeof t === 'string' && (newest === undefined || Date.parse(t) >= Date.parse(newest)))
+            newest = t;
         }
         const { out, keys } = fresh(records, summary, to);
         await commitPage(out, keys, summary);
@@ -197,7 +223,8 @@ export function createGraphPuller(ctx: PullerContext<GraphState>, spec: GraphSer
       // The API clamps $top to a page size it does not announce: learn it from the largest page seen.
       fullPage = Math.max(fullPage, count);
       // Done when the page was not full, or when the server paged the window itself (it sent nextLinks).
-      if (count === 0 || newest === undefined || pageCount > 1 || count < Math.min(spec.top, fullPage)) return;
+      if (count === 0 || newest === undefined || pageCount > 1 || count < Math.min(spec.top, fullPage))
+        return;
       if (newest === cursor && op === 'ge') {
         // A full page of one instant: step past it (records beyond the page at that instant cannot be paged).
         log.warn({ at: newest }, 'Stepped past a full page of alerts with identical lastUpdateDateTime');
@@ -211,9 +238,19 @@ export function createGraphPuller(ctx: PullerContext<GraphState>, spec: GraphSer
 
   async function pullSnapshot(signal: AbortSignal, summary: PullSummary) {
     const all: Record<string, unknown>[] = [];
-    await pages(collectionUrl({ baseUrl: ep.baseUrl, version: spec.version, path: spec.path, top: spec.top, additionalFilter }), signal, async (records) => {
-      all.push(...records);
-    });
+    await pages(
+      collectionUrl({
+        baseUrl: ep.baseUrl,
+        version: spec.version,
+        path: spec.path,
+        top: spec.top,
+        additionalFilter,
+      }),
+      signal,
+      async (records) => {
+        all.push(...records);
+      },
+    );
     const { out } = fresh(all, summary, clock.now());
     // The set of current versions replaces the old one: a profile that changes back is sent again.
     const current = RecentKeys.from(all.map((r) => [spec.keyOf(r), 0] as [string, number]));

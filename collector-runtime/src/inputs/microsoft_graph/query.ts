@@ -25,7 +25,13 @@ export function windowUrl(q: WindowQuery): string {
   return `${q.baseUrl}/${q.version}/${q.path}?${params.toString().replace(/\+/g, '%20')}`;
 }
 
-export function collectionUrl(q: { baseUrl: string; version: string; path: string; top: number; additionalFilter?: string }): string {
+export function collectionUrl(q: {
+  baseUrl: string;
+  version: string;
+  path: string;
+  top: number;
+  additionalFilter?: string;
+}): string {
   const params = new URLSearchParams({ $top: String(q.top) });
   if (q.additionalFilter) params.set('$filter', q.additionalFilter);
   return `${q.baseUrl}/${q.version}/${q.path}?${params.toString().replace(/\+/g, '%20')}`;

@@ -382,3 +382,46 @@ test('a tenant without a P1/P2 licence fails signIns clearly while the other ser
     await sim.close();
   }
 });
+
+test('an updated alerts_v2 alert is sent again as a new version; override_tag replaces the default tags', async () => {
+  const { clock, sim, environment, home, start } = await setup();
+  const t = clock.now();
+  const [first] = sim.addRecords('alerts_v2', 50, { from: t - 60 * MIN, to: t - 5 * MIN });
+  sim.addRecords('directory_audits', 20, { from: t - 60 * MIN, to: t - 5 * MIN });
+  const run = await startGraphRun({
+    home,
+    pki,
+    receiverPort: receiver.port,
+    sim,
+    environment,
+    clock,
+    audit: { directory_audits: { start_time_in_utc: start, override_tag: 'my.app.graph.audit' } },
+    security: { alerts_v2: { start_time_in_utc: start, request_period_in_seconds: 60 } },
+  });
+  try {
+    await waitFor(async () => (await received(environment)).length >= 70, 60_000, 'the first pull');
+    const updated = sim.updateAlertV2(first!.id, clock.now() - MIN);
+    await waitFor(async () => (await received(environment)).length >= 71, 60_000, 'the updated alert').catch(
+      async (e) => {
+        const evs = (await received(environment))
+          .filter((x) => x.record.id === first!.id)
+          .map((x) => x.record.lastUpdateDateTime);
+        const logs = run.logs
+          .filter((l) => l.service === 'alerts_v2')
+          .slice(-12)
+          .map((l) => [l.msg, l.received, l.duplicates, l.sent, decodeURIComponent(String(l.url))]);
+        throw new Error(
+          `${(e as Error).message} ${JSON.stringify({ first: first!.lastUpdateDateTime, updated: updated.lastUpdateDateTime, evs, logs, now: new Date(clock.now()).toISOString() })}`,
+        );
+      },
+    );
+    const events = await received(environment);
+    const versions = events.filter((e) => e.record.id === first!.id).map((e) => e.record.lastUpdateDateTime);
+    assert.deepEqual(versions, [first!.lastUpdateDateTime, updated.lastUpdateDateTime]);
+    assert.equal(events.filter((e) => e.tag === 'my.app.graph.audit').length, 20);
+    assert.equal(events.filter((e) => e.tag === 'cloud.azure.ad.audit.2.msgraph').length, 0);
+  } finally {
+    await run.stop();
+    await sim.close();
+  }
+});

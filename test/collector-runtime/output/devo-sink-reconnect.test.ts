@@ -1,0 +1,123 @@
+// Reconnects: a receiver crash mid-stream loses nothing, idle and old connections are replaced transparently,
+// a server-side close is noticed.
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, test } from 'node:test';
+import {
+  batchOf,
+  devoSinkFor,
+  eventually,
+  metricValue,
+  startReceiverFixture,
+  type ReceiverFixture,
+} from './output-fixture.ts';
+
+let fx: ReceiverFixture;
+before(async () => {
+  fx = await startReceiverFixture('devo-reconnect');
+});
+after(() => fx.close());
+
+const line = (run: string, id: number) =>
+  `<14>2024-05-01T10:00:00.000Z collector-0 my.app.reconnect: {"run":"${run}","id":${id},"pad":"${'p'.repeat(100)}"}\n`;
+
+/** Ids of `run` found in the receiver's file, with how often each arrived. */
+async function received(run: string): Promise<Map<number, number>> {
+  const seen = new Map<number, number>();
+  const re = new RegExp(`"run":"${run}","id":(\\d+)`);
+  for (const l of await fx.rx.lines()) {
+    const m = re.exec(l);
+    if (m) seen.set(Number(m[1]), (seen.get(Number(m[1])) ?? 0) + 1);
+  }
+  return seen;
+}
+
+test('rsyslog SIGKILLed and restarted mid-stream: every event arrives at least once', async () => {
+  const { sink, logs, metrics } = devoSinkFor(fx, { queue_max_events: 2000 });
+  await sink.start();
+  const total = 20_000;
+  const perBatch = 200;
+  const base = await fx.rx.countLines();
+  let resolvedEvents = 0;
+  let resolvedWhileDown = 0;
+  let down = false;
+
+  // The crash: once a quarter of the stream arrived, SIGKILL, stay down a moment, restart on the same port.
+  const crash = (async () => {
+    await eventually(
+      async () => (await fx.rx.countLines()) - base >= total / 4,
+      20_000,
+      'a quarter of the stream',
+    );
+    await fx.rx.kill('SIGKILL');
+    down = true;
+    await sleep(300);
+    down = false;
+    await fx.rx.restart();
+  })();
+
+  for (let i = 0; i < total; i += perBatch) {
+    const lines = Array.from({ length: perBatch }, (_, k) => line('crash', i + k));
+    await sink.write(batchOf(lines));
+    resolvedEvents += perBatch;
+    if (down) resolvedWhileDown += perBatch;
+    await new Promise((r) => setImmediate(r)); // pace the stream so the crash lands in the middle
+  }
+  await crash;
+  assert.equal(resolvedEvents, total);
+
+  let seen = new Map<number, number>();
+  await eventually(
+    async () => {
+      seen = await received('crash');
+      return seen.size === total;
+    },
+    20_000,
+    'every id at the receiver',
+  );
+  for (let id = 0; id < total; id++) assert.ok(seen.has(id), `id ${id} missing`);
+  const lost = logs.records.filter((r) => r.msg === 'Lost connection to Devo');
+  assert.ok(lost.length >= 1, 'the crash was noticed');
+  assert.ok((await metricValue(metrics.senderConnects, { result: 'success', reason: 'failure' })) >= 1);
+  // Resolving a write only means the kernel took the bytes: those resolved while the receiver was down went
+  // into the resend window and arrived after the restart (checked above).
+  assert.ok(resolvedWhileDown <= total);
+  await sink.stop(5000);
+});
+
+test('idle and old connections are replaced before the next send, transparently', async () => {
+  const { sink, logs, metrics } = devoSinkFor(fx, {
+    idle_reconnect_seconds: 0.5,
+    max_connection_age_seconds: 1.5,
+  });
+  await sink.start();
+  await sink.write(batchOf([line('idle', 0)]));
+  await sleep(800); // idle longer than 0.5 s
+  await sink.write(batchOf([line('idle', 1)]));
+  assert.equal(await metricValue(metrics.senderConnects, { result: 'success', reason: 'idle' }), 1);
+
+  // Busy, but older than 1.5 s: replaced too.
+  for (let i = 2; i < 12; i++) {
+    await sink.write(batchOf([line('idle', i)]));
+    await sleep(200);
+  }
+  assert.ok((await metricValue(metrics.senderConnects, { result: 'success', reason: 'max_age' })) >= 1);
+  await sink.stop(5000);
+  await eventually(async () => (await received('idle')).size === 12, 10_000, 'all 12 events');
+  assert.ok(!logs.messages().includes('Lost connection to Devo'), 'replacing a connection is not a failure');
+  assert.ok((await metricValue(metrics.senderConnects, { result: 'success', reason: 'initial' })) === 1);
+});
+
+test('a connection the server closed is noticed and replaced on the next send', async () => {
+  const { sink, logs, metrics } = devoSinkFor(fx);
+  await sink.start();
+  await sink.write(batchOf([line('closed', 0)]));
+  await fx.rx.restart(); // SIGTERM: rsyslog closes our connection
+  await eventually(() => !sink.status().connected, 10_000, 'the close to be noticed');
+  assert.ok(logs.messages().includes('Lost connection to Devo'));
+  await sink.write(batchOf([line('closed', 1)]));
+  assert.equal(sink.status().connected, true);
+  await sink.stop(5000);
+  await eventually(async () => (await received('closed')).size === 2, 10_000, 'both events');
+  assert.ok((await metricValue(metrics.senderConnects, { result: 'success', reason: 'failure' })) >= 1);
+});
