@@ -24,11 +24,12 @@
 // Two modes:
 // - 'durable' (default): Direct main queue and action queue, the file is written at the end of every batch the
 //   input reads. A SIGKILL then loses only what sits in kernel socket buffers, which crash tests rely on.
-// - 'throughput': a large in-memory main queue and buffered asynchronous file writing (benchmarks only; a
-//   SIGKILL loses whatever is queued).
+// - 'throughput': a large in-memory main queue, so reading/TLS and file writing run on separate threads, and
+//   a 1 MiB write buffer flushed at the end of every dequeued batch (benchmarks only; a SIGKILL loses whatever
+//   is queued). Not asyncWriting: its flushInterval (≥ 1 s) would delay the last lines by up to a second.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -62,6 +63,12 @@ export interface RsyslogReceiver {
   countLines(): Promise<number>;
   /** Resolves with all lines once at least `n` are in the file; rejects after `timeoutMs` saying how many came. */
   waitForLines(n: number, timeoutMs: number): Promise<string[]>;
+  /** Like waitForLines but resolves with the count only (no file read into memory: for big runs). */
+  waitForCount(n: number, timeoutMs: number): Promise<number>;
+  /** Resolves once the file holds at least `bytes` bytes (a stat per poll: cheap enough for benchmarks). */
+  waitForSize(bytes: number, timeoutMs: number): Promise<number>;
+  /** The output file's size in bytes. */
+  fileSize(): Promise<number>;
   /** Sends `signal` (default SIGTERM) and waits until the process has exited. SIGKILL simulates a crash. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Stops the process if running, then starts it again on the same port, appending to the same file. */
@@ -99,7 +106,7 @@ template(name="rawLine" type="string" string="%rawmsg%\\n")
 input(type="imtcp" address="127.0.0.1" port="${o.port}" name="${INPUT_NAME}")
 if $inputname == "${INPUT_NAME}" then {
   action(type="omfile" file="${o.outputFile}" template="rawLine" ${
-    durable ? 'flushOnTXEnd="on"' : 'asyncWriting="on" ioBufferSize="1m" flushOnTXEnd="off" flushInterval="1"'
+    durable ? 'flushOnTXEnd="on"' : 'ioBufferSize="1m" flushOnTXEnd="on"'
   })
   stop
 }
@@ -159,7 +166,10 @@ export async function startRsyslogReceiver(opts: RsyslogReceiverOptions): Promis
   }
 
   async function spawnOnce(): Promise<void> {
-    await writeFile(confFile, rsyslogConfig({ pki: opts.pki, workDir, port, outputFile, internalLogFile, mode }));
+    await writeFile(
+      confFile,
+      rsyslogConfig({ pki: opts.pki, workDir, port, outputFile, internalLogFile, mode }),
+    );
     const errFd = openSync(stderrFile, 'a');
     const proc = spawn(RSYSLOGD, ['-n', '-f', confFile, '-i', pidFile], { stdio: ['ignore', errFd, errFd] });
     closeSync(errFd);
@@ -180,7 +190,9 @@ export async function startRsyslogReceiver(opts: RsyslogReceiverOptions): Promis
     }
     proc.kill('SIGKILL');
     await exited;
-    throw new Error(`rsyslogd did not listen on 127.0.0.1:${port} within ${readyTimeoutMs} ms\n${await diagnostics()}`);
+    throw new Error(
+      `rsyslogd did not listen on 127.0.0.1:${port} within ${readyTimeoutMs} ms\n${await diagnostics()}`,
+    );
   }
 
   async function start(): Promise<void> {
@@ -212,7 +224,8 @@ export async function startRsyslogReceiver(opts: RsyslogReceiverOptions): Promis
       for (;;) {
         const { bytesRead } = await fh.read(buf, 0, buf.length, countedBytes);
         if (bytesRead === 0) break;
-        for (let i = buf.indexOf(10, 0); i !== -1 && i < bytesRead; i = buf.indexOf(10, i + 1)) countedLines++;
+        for (let i = buf.indexOf(10, 0); i !== -1 && i < bytesRead; i = buf.indexOf(10, i + 1))
+          countedLines++;
         countedBytes += bytesRead;
       }
     } finally {
@@ -228,6 +241,36 @@ export async function startRsyslogReceiver(opts: RsyslogReceiverOptions): Promis
     return all;
   }
 
+  async function waitForCount(n: number, timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const count = await countLines();
+      if (count >= n) return count;
+      if (Date.now() >= deadline)
+        throw new Error(
+          `rsyslog received ${count} of ${n} lines within ${timeoutMs} ms\n${await diagnostics()}`,
+        );
+      await sleep(10);
+    }
+  }
+
+  async function fileSize(): Promise<number> {
+    return (await stat(outputFile)).size;
+  }
+
+  async function waitForSize(bytes: number, timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const size = await fileSize();
+      if (size >= bytes) return size;
+      if (Date.now() >= deadline)
+        throw new Error(
+          `rsyslog wrote ${size} of ${bytes} bytes within ${timeoutMs} ms\n${await diagnostics()}`,
+        );
+      await sleep(5);
+    }
+  }
+
   await start();
 
   return {
@@ -241,15 +284,12 @@ export async function startRsyslogReceiver(opts: RsyslogReceiverOptions): Promis
     },
     lines,
     countLines,
+    waitForCount,
+    waitForSize,
+    fileSize,
     async waitForLines(n, timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const count = await countLines();
-        if (count >= n) return lines();
-        if (Date.now() >= deadline)
-          throw new Error(`rsyslog received ${count} of ${n} lines within ${timeoutMs} ms\n${await diagnostics()}`);
-        await sleep(25);
-      }
+      await waitForCount(n, timeoutMs);
+      return lines();
     },
     kill,
     async restart() {

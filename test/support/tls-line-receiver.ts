@@ -12,7 +12,11 @@ export interface TlsLineReceiver {
   close(): Promise<void>;
 }
 
-export async function startTlsLineReceiver(opts: { pki: TestPki; outputFile?: string; port?: number }): Promise<TlsLineReceiver> {
+export async function startTlsLineReceiver(opts: {
+  pki: TestPki;
+  outputFile?: string;
+  port?: number;
+}): Promise<TlsLineReceiver> {
   const perTag = new Map<string, number>();
   let total = 0;
   const out = opts.outputFile ? createWriteStream(opts.outputFile, { flags: 'a' }) : undefined;

@@ -2,7 +2,9 @@
 // order of events is exactly what real time would give.
 import type { Clock } from '../../collector-runtime/src/core/clock.ts';
 
-export function virtualClock(start = Date.parse('2026-01-01T00:00:00Z')): Clock & { advance(ms: number): void } {
+export function virtualClock(
+  start = Date.parse('2026-01-01T00:00:00Z'),
+): Clock & { advance(ms: number): void } {
   let now = start;
   return {
     now: () => now,

@@ -3,6 +3,7 @@
 import type { OutEvent } from '../inputs/definition.ts';
 import type { Sink } from '../output/sink.ts';
 import { encodeLine } from '../output/line-encoder.ts';
+import { LineBatchBuilder } from '../output/line-batch-builder.ts';
 import type { ServiceTelemetry } from '../metrics/service-telemetry.ts';
 
 export interface Pipeline {
@@ -15,6 +16,8 @@ export interface Pipeline {
 
 /** Above this many bytes a batch is split, so one page never holds the whole queue. */
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+/** Events above this size are sent, but counted: Devo publishes no limit and larger ones are untested. */
+const OVERSIZE_BYTES = 64 * 1024;
 
 export function createPipeline(
   sinks: readonly Sink[],
@@ -24,17 +27,15 @@ export function createPipeline(
     async deliver(events, meta, telemetry) {
       if (events.length === 0) return;
       const time = opts.now();
-      let parts: string[] = [];
-      let bytes = 0;
+      const builder = new LineBatchBuilder();
       const writes: Promise<void>[] = [];
       const flush = () => {
-        if (parts.length === 0) return;
-        const batch = { data: Buffer.from(parts.join(''), 'utf8'), events: parts.length };
+        if (builder.events === 0) return;
+        const batch = builder.take();
         for (const sink of sinks)
           writes.push(sink.write(batch).then(() => telemetry.sent(batch.events, sink.name)));
-        parts = [];
-        bytes = 0;
       };
+      let oversize = 0;
       for (const e of events) {
         const line = encodeLine({
           tag: e.tag,
@@ -44,11 +45,12 @@ export function createPipeline(
           hostname: opts.hostname,
           time,
         });
-        parts.push(line);
-        bytes += line.length;
-        if (bytes >= MAX_BATCH_BYTES) flush();
+        if (line.length > OVERSIZE_BYTES) oversize++;
+        builder.add(line);
+        if (builder.bytes >= MAX_BATCH_BYTES) flush();
       }
       flush();
+      if (oversize) telemetry.oversize(oversize);
       await Promise.all(writes);
     },
   };

@@ -10,6 +10,7 @@ export interface ServiceTelemetry {
   received(n: number): void;
   duplicates(n: number): void;
   sent(n: number, output: string): void;
+  oversize(n: number): void;
   pullDone(result: 'success' | 'error', seconds: number, nowMs: number): void;
   checkpoint(eventTimeMs: number): void;
   stateWrite(result: 'success' | 'error'): void;
@@ -43,6 +44,9 @@ export function serviceTelemetry(metrics: CollectorMetrics, labels: MetricLabels
     },
     sent(n, output) {
       metrics.eventsSent.inc({ ...labels, output }, n);
+    },
+    oversize(n) {
+      metrics.eventsOversize.inc(labels, n);
     },
     pullDone(result, seconds, nowMs) {
       metrics.pulls.inc({ ...labels, result });

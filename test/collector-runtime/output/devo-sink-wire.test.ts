@@ -110,3 +110,33 @@ test('hostname verification rejects a name the server certificate does not hold,
   assert.ok(got.includes('<14>2024-05-01T10:00:00.000Z h my.app.wire.lax: {}'));
   assert.ok(!got.includes('<14>2024-05-01T10:00:00.000Z h my.app.wire.strict: {}'));
 });
+
+test('concurrent_connections: N connections drain the one queue', async () => {
+  const { sink, metrics } = devoSinkFor(
+    fx,
+    { concurrent_connections: 3, write_chunk_bytes: 4096 },
+    'devo_multi',
+  );
+  await sink.start();
+  const labels = { collector: 'test', output: 'devo_multi' };
+  await eventually(
+    async () => (await metricValue(metrics.senderConnected, labels)) === 3,
+    10_000,
+    '3 connections',
+  );
+  const lines = Array.from(
+    { length: 3000 },
+    (_, i) => `<14>2024-05-01T10:00:00.000Z h my.app.wire.multi: {"id":${i},"pad":"${'m'.repeat(200)}"}\n`,
+  );
+  const before = await fx.rx.countLines();
+  await Promise.all(
+    Array.from({ length: 30 }, (_, b) => sink.write(batchOf(lines.slice(b * 100, b * 100 + 100)))),
+  );
+  await sink.stop(5000);
+  const got = new Set((await fx.rx.waitForLines(before + lines.length, 10_000)).slice(before));
+  for (const l of lines) assert.ok(got.has(l.slice(0, -1)));
+  assert.equal(
+    await metricValue(metrics.senderConnects, { ...labels, result: 'success', reason: 'initial' }),
+    3,
+  );
+});
