@@ -1,0 +1,31 @@
+// Condition types and reasons of Collector and Service status, in one place (kubebuilder's conditions.go):
+// the controller, reconcile/status.ts, docs and alerts all branch on these strings.
+
+export const CONDITION = {
+  ready: 'Ready',
+  configValid: 'ConfigValid',
+  secretsFound: 'SecretsFound',
+  progressing: 'Progressing',
+  degraded: 'Degraded',
+  stateReset: 'StateReset',
+} as const;
+
+export const REASON = {
+  // ConfigValid
+  configValid: 'ConfigValid',
+  configInvalid: 'ConfigInvalid',
+  noServices: 'NoServices',
+  // SecretsFound
+  secretsFound: 'SecretsFound',
+  secretNotFound: 'SecretNotFound',
+  secretKeyMissing: 'SecretKeyMissing',
+  // Ready / Progressing
+  deploymentAvailable: 'DeploymentAvailable',
+  deploymentProgressing: 'DeploymentProgressing',
+  deploymentUnavailable: 'DeploymentUnavailable',
+  deploymentWithheld: 'DeploymentWithheld',
+  // Service conditions
+  serviceAccepted: 'ServiceAccepted',
+  serviceInvalid: 'ServiceInvalid',
+  collectorNotFound: 'CollectorNotFound',
+} as const;

@@ -1,0 +1,80 @@
+// desiredState(): the whole reconcile as a pure function. Collector + its Services + what the referenced
+// Secrets look like → every child object (built with cdk8s, synthesized in memory), the render
+// conditions and the config hash. No I/O, no clock (input.now), no randomness.
+import { App, Chart } from 'cdk8s';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { CollectorResource, ServiceResource } from '../api/types.ts';
+import { childNames } from './child-meta.ts';
+import { configHash } from './config-hash.ts';
+import { addConfigMap } from './config-map.ts';
+import { renderConfig } from './config-render.ts';
+import { validateRendered } from './config-validation.ts';
+import type { DesiredState, ReconcileInput, SecretView } from './contract.ts';
+import { addDeployment } from './deployment.ts';
+import { addMetricsService } from './metrics-service.ts';
+import { addStateRole } from './role.ts';
+import { secretProblems } from './secret-layout.ts';
+import { addServiceAccount } from './service-account.ts';
+import { configValidCondition, problemsByService, secretsFoundCondition } from './status.ts';
+import { addStateStore, usesVolume } from './state-store.ts';
+
+export function desiredState(input: ReconcileInput): DesiredState {
+  const { collector, settings } = input;
+  const { spec, metadata } = collector;
+  const services = servicesOf(collector, input.services);
+  const credentials = secretView(input.secrets, spec.credentialsSecretRef.name);
+  const certificate = secretView(input.secrets, spec.output.certificateSecretRef.name);
+
+  const rendered = renderConfig(collector, services, credentials);
+  const verdict = validateRendered(collector, rendered, input.now);
+  const missing = secretProblems(collector, input.secrets);
+  const hash = configHash(rendered.text, [credentials, certificate]);
+  const conditions = [
+    configValidCondition(verdict.errors, verdict.warnings, services.length),
+    secretsFoundCondition(missing, metadata.namespace),
+  ];
+  const result = { conditions, serviceProblems: problemsByService(verdict.errors), configHash: hash };
+  const names = childNames(metadata.name);
+  if (verdict.errors.length > 0) return { ...result, objects: [], withheld: everyChild(collector) };
+
+  const app = new App();
+  const chart = new Chart(app, 'collector', { disableResourceNameHashes: true });
+  addServiceAccount(chart, collector);
+  if (!usesVolume(collector)) addStateRole(chart, collector);
+  addConfigMap(chart, collector, rendered.text);
+  addStateStore(chart, collector);
+  addMetricsService(chart, collector);
+  // Without its Secrets the pod could only crash-loop; keep whatever runs now and say what is missing.
+  if (missing.length === 0) addDeployment(chart, { collector, settings, certificate, configHash: hash });
+  const objects = chart.toJson() as KubernetesObject[];
+  return { ...result, objects, withheld: missing.length === 0 ? [] : [`Deployment/${names.deployment}`] };
+}
+
+/** The Services that belong to this Collector and are not being deleted, whatever the caller passed. */
+function servicesOf(collector: CollectorResource, all: readonly ServiceResource[]): ServiceResource[] {
+  const { name, namespace } = collector.metadata;
+  return all.filter(
+    (s) =>
+      s.spec.collectorRef.name === name &&
+      (s.metadata.namespace ?? namespace) === namespace &&
+      s.metadata.deletionTimestamp === undefined,
+  );
+}
+
+function secretView(secrets: Record<string, SecretView>, name: string): SecretView {
+  return secrets[name] ?? { name, exists: false, keys: [] };
+}
+
+function everyChild(collector: CollectorResource): string[] {
+  const names = childNames(collector.metadata.name);
+  const state = usesVolume(collector) ? `PersistentVolumeClaim/${names.state}` : `ConfigMap/${names.state}`;
+  const role = usesVolume(collector) ? [] : [`Role/${names.role}`, `RoleBinding/${names.role}`];
+  return [
+    `ServiceAccount/${names.serviceAccount}`,
+    ...role,
+    `ConfigMap/${names.configMap}`,
+    state,
+    `Service/${names.metricsService}`,
+    `Deployment/${names.deployment}`,
+  ];
+}

@@ -1,0 +1,29 @@
+// Where checkpoints live. ConfigMap: created empty here and written by the runtime (one key per service);
+// the operator never sets `data`, so server-side apply leaves the runtime's keys alone. PVC: a RWO volume
+// for the filesystem store, which is why the Deployment is single-replica with the Recreate strategy.
+import { ApiObject, type Chart } from 'cdk8s';
+import type { CollectorResource } from '../api/types.ts';
+import { childMetadata, childNames } from './child-meta.ts';
+
+export const DEFAULT_STATE_SIZE = '1Gi';
+
+export function usesVolume(collector: CollectorResource): boolean {
+  return collector.spec.persistence?.type === 'PersistentVolumeClaim';
+}
+
+export function addStateStore(chart: Chart, collector: CollectorResource): ApiObject {
+  const metadata = childMetadata(collector, childNames(collector.metadata.name).state);
+  if (!usesVolume(collector))
+    return new ApiObject(chart, 'state', { apiVersion: 'v1', kind: 'ConfigMap', metadata });
+  const persistence = collector.spec.persistence!;
+  return new ApiObject(chart, 'state', {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata,
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      resources: { requests: { storage: persistence.size ?? DEFAULT_STATE_SIZE } },
+      storageClassName: persistence.storageClassName,
+    },
+  });
+}

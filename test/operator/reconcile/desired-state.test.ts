@@ -1,0 +1,127 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { desiredState } from '../../../operator/src/reconcile/desired-state.ts';
+import type { DesiredState } from '../../../operator/src/reconcile/contract.ts';
+import { configOf, find, podSpec } from './desired-state-queries.ts';
+import { aService, anInput, credentials, NAMESPACE, tlsCertificate } from './reconcile-fixture.ts';
+
+test('a Collector with two Services renders every child, owned by the Collector and labelled', () => {
+  const d = desiredState(anInput());
+  assert.deepEqual(
+    d.objects.map((o) => `${o.kind}/${o.metadata?.name}`),
+    [
+      'ServiceAccount/graph-audit',
+      'Role/graph-audit-state',
+      'RoleBinding/graph-audit-state',
+      'ConfigMap/graph-audit-config',
+      'ConfigMap/graph-audit-state',
+      'Service/graph-audit-metrics',
+      'Deployment/graph-audit',
+    ],
+  );
+  for (const o of d.objects) {
+    assert.equal(o.metadata?.namespace, NAMESPACE);
+    assert.deepEqual(o.metadata?.labels, {
+      'app.kubernetes.io/name': 'devo-collector',
+      'app.kubernetes.io/instance': 'graph-audit',
+      'app.kubernetes.io/managed-by': 'devo-collector-operator',
+      'collectors.devo.com/collector': 'graph-audit',
+    });
+    assert.deepEqual(o.metadata?.ownerReferences, [
+      {
+        apiVersion: 'collectors.devo.com/v1alpha1',
+        kind: 'Collector',
+        name: 'graph-audit',
+        uid: '7a1c1e1e-0000-4000-8000-000000000001',
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ]);
+  }
+  assert.deepEqual(
+    d.conditions.map((c) => [c.type, c.status, c.reason]),
+    [
+      ['ConfigValid', 'True', 'ConfigValid'],
+      ['SecretsFound', 'True', 'SecretsFound'],
+    ],
+  );
+  assert.deepEqual(d.withheld, []);
+  assert.deepEqual(d.serviceProblems, {});
+});
+
+test('the state store is a data-less ConfigMap the collector may only get/update/patch', () => {
+  const d = desiredState(anInput());
+  assert.equal(find(d, 'ConfigMap', 'graph-audit-state').data, undefined);
+  assert.deepEqual(find(d, 'Role').rules, [
+    {
+      apiGroups: [''],
+      resources: ['configmaps'],
+      resourceNames: ['graph-audit-state'],
+      verbs: ['get', 'update', 'patch'],
+    },
+  ]);
+  const binding = find(d, 'RoleBinding');
+  assert.deepEqual(binding.roleRef, {
+    apiGroup: 'rbac.authorization.k8s.io',
+    kind: 'Role',
+    name: 'graph-audit-state',
+  });
+  assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'graph-audit', namespace: NAMESPACE }]);
+  assert.equal(podSpec(d).automountServiceAccountToken, true);
+});
+
+test('changing a Service changes config.yaml and the config hash', () => {
+  const before = desiredState(anInput());
+  const input = anInput();
+  input.services[0] = aService('sign-ins', {
+    startTimeInUtc: '2025-01-01T00:00:00Z',
+    overrideTag: 'my.app.graph.signins',
+  });
+  const after = desiredState(input);
+  assert.notEqual(after.configHash, before.configHash);
+  assert.equal(
+    configOf(after).inputs.microsoft_graph_audit.services.signIns.override_tag,
+    'my.app.graph.signins',
+  );
+  assert.notDeepEqual(
+    find(after, 'ConfigMap', 'graph-audit-config').data,
+    find(before, 'ConfigMap', 'graph-audit-config').data,
+  );
+  assert.equal(
+    find(after, 'Deployment').spec.template.metadata.annotations['collectors.devo.com/config-hash'],
+    after.configHash,
+  );
+});
+
+test('rotating the certificate changes only the config hash (and so rolls the pod)', () => {
+  const before = desiredState(anInput());
+  const after = desiredState(
+    anInput({ secrets: { 'graph-credentials': credentials(), 'devo-certificate': tlsCertificate('v2') } }),
+  );
+  assert.notEqual(after.configHash, before.configHash);
+  const withoutHash = (d: DesiredState) =>
+    JSON.parse(JSON.stringify(d.objects).replaceAll(d.configHash, '<hash>')) as KubernetesObject[];
+  assert.deepEqual(withoutHash(after), withoutHash(before));
+  assert.deepEqual(after.conditions, before.conditions);
+});
+
+test('Services of other Collectors, other namespaces or being deleted are left out', () => {
+  const mine = aService('sign-ins', { startTimeInUtc: '2025-01-01T00:00:00Z' });
+  const other = aService('other', { service: 'directory_audits' }, 'graph-other');
+  const elsewhere = {
+    ...aService('elsewhere', { service: 'provisioning_audits' }),
+    metadata: { name: 'elsewhere', namespace: 'other-ns' },
+  };
+  const deleting = aService('deleting', { service: 'signIns_v2' });
+  deleting.metadata.deletionTimestamp = '2025-05-01T00:00:00Z';
+  const d = desiredState(anInput({ services: [mine, other, elsewhere, deleting] }));
+  assert.deepEqual(Object.keys(configOf(d).inputs.microsoft_graph_audit.services), ['signIns']);
+});
+
+test('desiredState is pure: same input, same output, input untouched', () => {
+  const input = anInput();
+  const copy = structuredClone(input);
+  assert.deepEqual(desiredState(input), desiredState(input));
+  assert.deepEqual(input, copy);
+});
