@@ -4,9 +4,10 @@
 // A third run sends to a TLS server that discards (own process) to show the sender's own ceiling.
 // Run alone: npx node test/bench/output-throughput.ts [--events N]
 // BENCH_RSYSLOG_MODE=durable runs the receiver in its test-suite mode (Direct queues) instead of "throughput".
+import { replaceSection } from './results-file.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -275,13 +276,9 @@ export async function run(opts: OutputBenchOptions = {}): Promise<OutputBenchRes
 
 /** Replaces only the `## Output path` section of RESULTS.md (other benchmarks own the rest). */
 export async function writeResults(r: OutputBenchResult): Promise<void> {
-  const file = join(ROOT, 'test/bench/RESULTS.md');
-  const existing = await readFile(file, 'utf8').catch(() => '# Benchmark results\n');
   const row = (name: string, p: PathResult) =>
     `| ${name} | ${p.eventsPerSecond.toLocaleString('en-US')} | ${p.mibPerSecond} | ${p.seconds} | ${p.senderCpuSeconds ?? '–'} | ${p.receiverCpuSeconds ?? '–'} |`;
   const section = [
-    '## Output path',
-    '',
     `Measured ${new Date().toISOString().slice(0, 10)} with \`npx node test/bench/output-throughput.ts\` (Node ${process.version}, ` +
       `${r.events.toLocaleString('en-US')} events of ${r.lineBytes} bytes per line, mutual TLS on loopback, ${r.cpus} CPUs,` +
       ` load average ${r.loadAverage} at the start: the sender, rsyslogd and any other work share those CPUs).`,
@@ -308,14 +305,7 @@ export async function writeResults(r: OutputBenchResult): Promise<void> {
     'with the machine’s load, the reference most (openssl s_client is one process with tiny writes).',
     '',
   ].join('\n');
-  const start = existing.indexOf('## Output path');
-  let next: string;
-  if (start < 0) next = `${existing.trimEnd()}\n\n${section}`;
-  else {
-    const after = existing.indexOf('\n## ', start + 1);
-    next = existing.slice(0, start) + section + (after < 0 ? '' : `\n${existing.slice(after + 1)}`);
-  }
-  await writeFile(file, next.endsWith('\n') ? next : `${next}\n`);
+  await replaceSection('Output path', section);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
