@@ -1,0 +1,280 @@
+// One reconcile of one Collector, level-based: read the Collector (fresh), its Services and Secrets (cache)
+// → desiredState() → finish or advance any state reset → apply every child → delete children no longer
+// desired → write status. Reset order: (a) status says wiping, (b) wipe, (b') status says wiped,
+// (c) apply the new config, (d) record the fingerprint; each step is durable before the next starts.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { CONDITION } from '../api/conditions.ts';
+import type { CollectorResource, ServiceResource } from '../api/types.ts';
+import { apiMessageOf, isNotFound, OperatorError } from '../errors.ts';
+import { COLLECTOR_KIND } from '../k8s/resource-kinds.ts';
+import type { KubeRest } from '../k8s/rest-client.ts';
+import type { DesiredState, OperatorSettings, ReconcileInput } from '../reconcile/contract.ts';
+import type { OperatorMetrics } from '../metrics.ts';
+import { childKey, type ChildApplier } from './child-applier.ts';
+import { objectKey, splitKey, type ClusterCache } from './cluster-cache.ts';
+import { buildCollectorStatus, type CollectorStatusInput } from './collector-status.ts';
+import type { EventRecorder } from './event-recorder.ts';
+import { formatResetEntry, planResets, resetFingerprint } from './reset-plan.ts';
+import { wipeServiceState } from './reset.ts';
+import { secretView } from './secret-digest.ts';
+import { writeOrphanServiceStatuses, writeServiceStatuses } from './service-status.ts';
+import { serviceStateKey, stateLocation } from './state-location.ts';
+import { involvedObject, type StatusWriter } from './status-writer.ts';
+import type { ReconcileResult } from './work-queue.ts';
+
+export interface ReconcilerDeps {
+  rest: KubeRest;
+  cache: ClusterCache;
+  applier: ChildApplier;
+  statusWriter: StatusWriter;
+  events: EventRecorder;
+  settings: OperatorSettings;
+  desiredState: (input: ReconcileInput) => DesiredState;
+  log: Logger;
+  metrics?: OperatorMetrics;
+  now: () => number;
+}
+
+/** metav1.Time is second precision. */
+export function timestamp(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/**
+ * Read from the API server, not the cache: status.resets is what makes a reset happen exactly once, and a
+ * cached copy that has not caught up with our last status write could start the same reset again.
+ */
+async function readCollector(
+  deps: ReconcilerDeps,
+  namespace: string,
+  name: string,
+): Promise<CollectorResource | undefined> {
+  try {
+    return await deps.rest.get<CollectorResource>(
+      await deps.rest.pathOf(COLLECTOR_KIND.apiVersion, COLLECTOR_KIND.kind, namespace, name),
+    );
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw new OperatorError(
+      'OP_ERR_KUBE_API',
+      `cannot read Collector ${namespace}/${name}: ${apiMessageOf(err)}`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+export async function reconcileCollector(deps: ReconcilerDeps, key: string): Promise<ReconcileResult> {
+  const { namespace, name } = splitKey(key);
+  const log = deps.log.child({ collector: key });
+  const fetched = await readCollector(deps, namespace, name);
+  if (!fetched) {
+    // Children go with the Collector (owner references); only the Services that named it remain.
+    deps.applier.forget(key);
+    await writeOrphanServiceStatuses(
+      deps.statusWriter,
+      deps.cache.servicesOf(namespace, name),
+      timestamp(deps.now()),
+    );
+    return {};
+  }
+  if (fetched.metadata.deletionTimestamp) return {};
+  let collector = fetched;
+
+  const services = deps.cache.servicesOf(namespace, name);
+  const secretNames = [
+    ...new Set([
+      collector.spec.credentialsSecretRef?.name,
+      collector.spec.output?.certificateSecretRef?.name,
+    ]),
+  ].filter((n): n is string => typeof n === 'string' && n.length > 0);
+  const secrets = Object.fromEntries(
+    secretNames.map((n) => [n, secretView(n, deps.cache.secret(namespace, n))]),
+  );
+  const desired = deps.desiredState({
+    collector,
+    services,
+    secrets,
+    settings: deps.settings,
+    now: deps.now(),
+  });
+  const conditionTrue = (type: string) =>
+    desired.conditions.every((c) => c.type !== type || c.status === 'True');
+  const configValid = conditionTrue(CONDITION.configValid);
+  const valid = configValid && conditionTrue(CONDITION.secretsFound);
+
+  let resets = { ...(collector.status?.resets ?? {}) };
+  const resetCompleted: ServiceResource[] = [];
+  const statusOf = (extra: Partial<CollectorStatusInput>) =>
+    buildCollectorStatus({
+      collector,
+      desired,
+      deployment: currentDeployment(deps, desired),
+      serviceNames: services.map((s) => s.metadata.name),
+      resets,
+      resetCompleted: resetCompleted.map((s) => s.metadata.name),
+      now: timestamp(deps.now()),
+      ...extra,
+    });
+  const writeStatus = async (extra: Partial<CollectorStatusInput> = {}) => {
+    const { status, transitions } = statusOf(extra);
+    // Resets get their own Events (started / completed) below.
+    const shown = transitions.filter((t) => t.condition.type !== CONDITION.stateReset);
+    collector = await deps.statusWriter.writeCollector(collector, status, shown);
+  };
+
+  try {
+    const plan = planResets(resets, services);
+    // A reset waits for a valid render; meanwhile nothing is applied, so the new settings cannot roll out
+    // ahead of the wipe.
+    const blocked = !valid && plan.toWipe.length > 0;
+    if (valid) {
+      resets = plan.resets;
+      if (plan.toWipe.length > 0) {
+        const outcome = await advanceResets(deps, log, collector, desired, plan.toWipe, {
+          markWiping: async (names) => {
+            await writeStatus({ resetting: { services: names, waitingFor: 'the state to be wiped' } });
+          },
+          markWiped: async (service) => {
+            resets[service.metadata.name] = formatResetEntry({
+              fingerprint: resetFingerprint(service),
+              phase: 'wiped',
+            });
+            await writeStatus({
+              resetting: { services: [service.metadata.name], waitingFor: 'the new config to roll out' },
+            });
+          },
+          isNew: (service) =>
+            collector.status?.resets?.[service.metadata.name] !== resets[service.metadata.name],
+        });
+        if (outcome) {
+          await writeStatus({ resetting: outcome.resetting });
+          return { requeueAfterMs: outcome.waitMs };
+        }
+        plan.toFinish.push(...plan.toWipe);
+      }
+    }
+
+    // Without a valid config there is nothing to apply; with missing Secrets the render withholds the
+    // Deployment and the rest is still applied, so the collector starts the moment the Secret appears.
+    if (configValid && !blocked) {
+      for (const obj of desired.objects) await deps.applier.apply(obj, key);
+      await pruneChildren(deps, collector, desired);
+    }
+
+    if (valid) {
+      for (const service of plan.toFinish) {
+        resets[service.metadata.name] = resetFingerprint(service);
+        resetCompleted.push(service);
+        deps.metrics?.resetsTotal.inc({ persistence: stateLocation(collector, desired).type });
+        log.info({ service: service.metadata.name }, 'Reset Service state');
+        await deps.events.record(
+          involvedObject(collector),
+          'Normal',
+          'StateReset',
+          `reset the state of Service ${service.metadata.name} (${service.spec.service}); it pulls again from startTimeInUtc`,
+        );
+      }
+    }
+    await writeStatus();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    await writeStatus({ reconcileError: message }).catch((statusErr: unknown) =>
+      log.warn({ err: statusErr }, 'Failed to record the reconcile error in Collector status'),
+    );
+    throw err;
+  }
+
+  await writeServiceStatuses(deps.statusWriter, {
+    collector,
+    services,
+    problems: desired.serviceProblems,
+    resetCompleted,
+    now: timestamp(deps.now()),
+  });
+  return {};
+}
+
+interface ResetHooks {
+  markWiping: (services: string[]) => Promise<void>;
+  markWiped: (service: ServiceResource) => Promise<void>;
+  isNew: (service: ServiceResource) => boolean;
+}
+
+/** Wipes what it can now; returns what it waits for, or undefined when every pending wipe is done. */
+async function advanceResets(
+  deps: ReconcilerDeps,
+  log: Logger,
+  collector: CollectorResource,
+  desired: DesiredState,
+  toWipe: ServiceResource[],
+  hooks: ResetHooks,
+): Promise<{ waitMs: number; resetting: { services: string[]; waitingFor: string } } | undefined> {
+  const fresh = toWipe.filter(hooks.isNew);
+  if (fresh.length > 0) {
+    // (a) durable intent first: a restart from here on resumes this reset rather than skipping it.
+    await hooks.markWiping(toWipe.map((s) => s.metadata.name));
+    for (const service of fresh) {
+      log.info({ service: service.metadata.name }, 'Started Service state reset');
+      await deps.events.record(
+        involvedObject(collector),
+        'Normal',
+        'StateResetStarted',
+        `startTimeInUtc or resetPersistenceAuth of Service ${service.metadata.name} changed: wiping its state before the new settings roll out`,
+      );
+    }
+  }
+  const location = stateLocation(collector, desired);
+  const owner = objectKey(collector.metadata.namespace, collector.metadata.name);
+  for (const service of toWipe) {
+    const outcome = await wipeServiceState(
+      {
+        rest: deps.rest,
+        current: (obj) => deps.applier.current(obj),
+        apply: async (obj) => {
+          await deps.applier.apply(obj, owner);
+        },
+        remove: (obj) => deps.applier.remove(obj),
+      },
+      {
+        collector,
+        location,
+        service,
+        key: serviceStateKey(collector, desired, service),
+        fingerprint: resetFingerprint(service),
+      },
+    );
+    if (!outcome.done)
+      return {
+        waitMs: outcome.waitMs,
+        resetting: { services: toWipe.map((s) => s.metadata.name), waitingFor: outcome.waitingFor },
+      };
+    await hooks.markWiped(service);
+  }
+  return undefined;
+}
+
+function currentDeployment(deps: ReconcilerDeps, desired: DesiredState): KubernetesObject | undefined {
+  const deployment = desired.objects.find((o) => o.kind === 'Deployment');
+  return deployment ? deps.applier.current(deployment) : undefined;
+}
+
+/** Deletes owned children the render no longer wants (withheld ones stay); finished reset Jobs go too. */
+async function pruneChildren(
+  deps: ReconcilerDeps,
+  collector: CollectorResource,
+  desired: DesiredState,
+): Promise<void> {
+  const uid = collector.metadata.uid;
+  if (!uid) return;
+  const wanted = new Set(desired.objects.map(childKey));
+  const withheld = new Set(desired.withheld ?? []);
+  for (const obj of deps.cache.ownedBy(collector.metadata.namespace ?? 'default', uid)) {
+    if (wanted.has(childKey(obj)) || withheld.has(`${obj.kind}/${obj.metadata?.name}`)) continue;
+    // Never delete what we cannot name exactly.
+    if (!obj.apiVersion || !obj.kind || !obj.metadata?.name) continue;
+    await deps.applier.remove(obj);
+  }
+}
