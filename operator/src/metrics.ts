@@ -1,6 +1,6 @@
 // The operator's metrics (names are a contract, DESIGN §8) on their own prom-client Registry, and the one
 // HTTP port serving /metrics, /healthz and /readyz.
-import { createServer, type Server } from 'node:http';
+import { startMetricsServer, type MetricsServer } from '../../collector-runtime/src/metrics/server.ts';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface OperatorMetrics {
@@ -56,10 +56,7 @@ export interface HealthReport {
   ready: () => { ready: boolean; reason: string };
 }
 
-export interface OperatorHttpServer {
-  readonly port: number;
-  close(): Promise<void>;
-}
+export type OperatorHttpServer = MetricsServer;
 
 export async function startOperatorHttpServer(opts: {
   host: string;
@@ -67,38 +64,17 @@ export async function startOperatorHttpServer(opts: {
   registry: Registry;
   health: HealthReport;
 }): Promise<OperatorHttpServer> {
-  const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD' }).end();
-    } else if (path === '/metrics') {
-      opts.registry.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': opts.registry.contentType }).end(text),
-        (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(err.message),
-      );
-    } else if (path === '/healthz') {
+  return startMetricsServer({
+    host: opts.host,
+    port: opts.port,
+    registry: opts.registry,
+    healthz: () => {
       const ok = opts.health.healthy();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'unhealthy\n');
-    } else if (path === '/readyz') {
+      return { ok, body: ok ? 'ok' : 'unhealthy' };
+    },
+    readyz: () => {
       const { ready, reason } = opts.health.ready();
-      res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(`${reason}\n`);
-    } else {
-      res
-        .writeHead(404, { 'content-type': 'text/plain' })
-        .end('not found: try /metrics, /healthz or /readyz\n');
-    }
+      return { ok: ready, body: reason };
+    },
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => resolve());
-  });
-  const address = server.address();
-  return {
-    port: typeof address === 'object' && address ? address.port : opts.port,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }

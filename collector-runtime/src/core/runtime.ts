@@ -97,7 +97,10 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDeps): Pr
       host: config.globals.metrics.host,
       port: config.globals.metrics.port,
       registry: metrics.registry,
-      readiness,
+      readyz: () => {
+        const report = readiness();
+        return { ok: report.ready, body: report };
+      },
     });
   }
 

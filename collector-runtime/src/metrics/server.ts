@@ -1,12 +1,18 @@
-// One port for Prometheus and the kubelet: /metrics, /healthz (the process serves), /readyz (every
-// service set up and its last pull succeeded; the body says which one is not and why).
-import { createServer, type Server } from 'node:http';
+// One port for Prometheus and the kubelet: /metrics, /healthz, /readyz. Used by the runtime and the operator;
+// each says what healthy and ready mean for it.
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 
 export interface ReadinessReport {
   ready: boolean;
   services: { input: string; service: string; phase: string; lastPullOk?: boolean; lastError?: string }[];
   outputs: { name: string; connected: boolean; queuedEvents: number; lastError?: string }[];
+}
+
+/** A probe answer: 200 when ok, else 503; the body is sent as JSON (objects) or text (strings). */
+export interface ProbeResult {
+  ok: boolean;
+  body: string | object;
 }
 
 export interface MetricsServer {
@@ -18,26 +24,29 @@ export async function startMetricsServer(opts: {
   host: string;
   port: number;
   registry: Registry;
-  readiness: () => ReadinessReport;
+  /** Default: the process serves, so it is alive. */
+  healthz?: () => ProbeResult;
+  readyz: () => ProbeResult;
 }): Promise<MetricsServer> {
+  const probe = (res: ServerResponse, r: ProbeResult) => {
+    const json = typeof r.body !== 'string';
+    res
+      .writeHead(r.ok ? 200 : 503, { 'content-type': json ? 'application/json' : 'text/plain' })
+      .end(json ? JSON.stringify(r.body) : `${r.body as string}\n`);
+  };
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
-      return;
-    }
-    if (path === '/metrics') {
+    } else if (path === '/metrics') {
       opts.registry.metrics().then(
         (text) => res.writeHead(200, { 'content-type': opts.registry.contentType }).end(text),
-        (err: Error) => res.writeHead(500).end(err.message),
+        (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(err.message),
       );
     } else if (path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      probe(res, opts.healthz?.() ?? { ok: true, body: 'ok' });
     } else if (path === '/readyz') {
-      const report = opts.readiness();
-      res
-        .writeHead(report.ready ? 200 : 503, { 'content-type': 'application/json' })
-        .end(JSON.stringify(report));
+      probe(res, opts.readyz());
     } else {
       res
         .writeHead(404, { 'content-type': 'text/plain' })

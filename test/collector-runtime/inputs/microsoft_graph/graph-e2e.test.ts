@@ -320,6 +320,9 @@ test('a tenant without a P1/P2 licence fails signIns clearly while the other ser
     const signIns = report.services.find((s) => s.service === 'signIns')!;
     assert.match(signIns.lastError!, /P1 or P2 licence/);
     assert.equal(report.services.find((s) => s.service === 'directory_audits')!.lastPullOk, true);
+    const readyz = await fetch(`http://127.0.0.1:${run.runtime.metricsPort}/readyz`);
+    assert.equal(readyz.status, 503);
+    assert.match(await readyz.text(), /"service":"signIns".*P1 or P2 licence/);
   } finally {
     await run.stop();
     await sim.close();
