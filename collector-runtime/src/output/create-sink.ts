@@ -1,22 +1,13 @@
 // Builds the sink for one validated `outputs.<name>` entry, chosen by its `type`.
 import type { OutputConfig } from '../config/runtime-config.ts';
-import type { Clock } from '../core/clock.ts';
-import type { Logger } from '../logging/logger.ts';
-import type { CollectorMetrics } from '../metrics/catalog.ts';
 import { createConsoleSink } from './console-sink.ts';
 import type { DevoOutputConfig } from './devo-output-config.ts';
 import { createDevoSink } from './devo-sink.ts';
-import type { Sink } from './sink.ts';
+import type { Sink, SinkDeps } from './sink.ts';
 import type { SyslogOutputConfig } from './syslog-output-config.ts';
 import { createSyslogSink } from './syslog-sink.ts';
 
-export interface CreateSinkDeps {
-  collector: string;
-  log: Logger;
-  metrics: CollectorMetrics;
-  clock?: Clock;
-  certsDir: string;
-}
+export type CreateSinkDeps = Omit<SinkDeps, 'name'>;
 
 export function createSink(name: string, output: OutputConfig, deps: CreateSinkDeps): Sink {
   switch (output.type) {

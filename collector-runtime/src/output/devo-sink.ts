@@ -1,26 +1,15 @@
 // The `devo_platform` output: syslog lines over mutual TLS to Devo (devo-protocol.md "Transport"): trusts only
 // the chain file, presents the domain certificate, TLS 1.2 minimum, SNI, hostname check unless disabled.
-import { systemClock, type Clock } from '../core/clock.ts';
-import type { Logger } from '../logging/logger.ts';
-import type { CollectorMetrics } from '../metrics/catalog.ts';
+import { systemClock } from '../core/clock.ts';
 import { classifyConnectionError } from './connection-error.ts';
 import { devoOutputDefaults, type DevoOutputConfig } from './devo-output-config.ts';
-import type { Sink } from './sink.ts';
+import type { Sink, SinkDeps } from './sink.ts';
 import { createStreamConnector } from './stream-connector.ts';
 import { createStreamSink } from './stream-sink.ts';
 import { withDefaults } from './stream-sink-options.ts';
 import { readTlsFiles, requireTlsFiles, resolveTlsFiles } from './tls-files.ts';
 
-export interface DevoSinkDeps {
-  /** The output's key in `outputs` (e.g. `devo_1`): metric label, log field, config paths in errors. */
-  name: string;
-  collector: string;
-  log: Logger;
-  metrics: CollectorMetrics;
-  clock?: Clock;
-  /** Where relative `chain`/`cert`/`key` names resolve. */
-  certsDir: string;
-}
+export type DevoSinkDeps = SinkDeps;
 
 export function createDevoSink(config: DevoOutputConfig, deps: DevoSinkDeps): Sink {
   const c = withDefaults(devoOutputDefaults, config);

@@ -1,4 +1,19 @@
 // The contract between the pipeline and an output (Devo TLS, relay syslog, console).
+import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { CollectorMetrics } from '../metrics/catalog.ts';
+
+/** What every network output is built with. */
+export interface SinkDeps {
+  /** The output's key in `outputs` (e.g. `devo_1`): metric label, log field, config paths in errors. */
+  name: string;
+  collector: string;
+  log: Logger;
+  metrics: CollectorMetrics;
+  clock?: Clock;
+  /** Where relative certificate file names resolve. */
+  certsDir: string;
+}
 
 /** Whole, LF-terminated, already-framed lines; `events` is how many events they hold. */
 export interface LineBatch {

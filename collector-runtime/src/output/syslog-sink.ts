@@ -1,25 +1,15 @@
 // The `syslog` output: the same lines and connection handling as the Devo output, to a relay over plain TCP
 // or server-authenticated TLS.
-import { systemClock, type Clock } from '../core/clock.ts';
-import type { Logger } from '../logging/logger.ts';
-import type { CollectorMetrics } from '../metrics/catalog.ts';
+import { systemClock } from '../core/clock.ts';
 import { classifyConnectionError } from './connection-error.ts';
-import type { Sink } from './sink.ts';
+import type { Sink, SinkDeps } from './sink.ts';
 import { createStreamConnector } from './stream-connector.ts';
 import { createStreamSink } from './stream-sink.ts';
 import { withDefaults } from './stream-sink-options.ts';
 import { syslogOutputDefaults, type SyslogOutputConfig } from './syslog-output-config.ts';
 import { readTlsFiles, resolveTlsFiles } from './tls-files.ts';
 
-export interface SyslogSinkDeps {
-  name: string;
-  collector: string;
-  log: Logger;
-  metrics: CollectorMetrics;
-  clock?: Clock;
-  /** Where a relative `chain` name resolves. */
-  certsDir: string;
-}
+export type SyslogSinkDeps = SinkDeps;
 
 export function createSyslogSink(config: SyslogOutputConfig, deps: SyslogSinkDeps): Sink {
   const c = withDefaults(syslogOutputDefaults, config);
