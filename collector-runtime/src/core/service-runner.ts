@@ -149,13 +149,24 @@ export class ServiceRunner {
     const periodMs = service.config.request_period_in_seconds * 1000;
     let pullingId = 0;
     let state: unknown;
-    try {
-      state = await this.prePull();
-    } catch (err) {
-      if (signal.aborted) return;
-      this.health.lastError = errorMessage(err);
-      log.error({ err: errorMessage(err) }, 'Failed to load the service state');
-      throw err;
+    // The state store may be briefly unreachable (API server restart, RBAC not yet bound): keep trying.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        state = await this.prePull();
+        break;
+      } catch (err) {
+        if (signal.aborted) return;
+        this.health.phase = 'setup-failed';
+        this.health.lastError = errorMessage(err);
+        telemetry.up(false);
+        const wait = Math.min(periodMs, backoffDelay(attempt, { initialMs: 2_000, maxMs: 60_000 }));
+        log.error(
+          { err: errorMessage(err), retryInSeconds: Math.round(wait / 1000) },
+          'Failed to load the service state',
+        );
+        await sleepQuietly(clock, wait, signal);
+        if (signal.aborted) return;
+      }
     }
     const ctx: PullerContext = {
       inputName: input.name,
