@@ -106,6 +106,17 @@ export class GraphRequests {
         "Neither tenant is B2C or tenant doesn't have premium license",
       );
     }
+    if (scenario.retentionDays !== undefined && endpoint.group === 'identity' && endpoint.timeField) {
+      const minimum = now - scenario.retentionDays * 86_400_000;
+      const lower = new RegExp(`${endpoint.timeField} (?:ge|gt|eq) (\\S+)`).exec(params.get('$filter') ?? '');
+      if (lower && Date.parse(lower[1]!) < minimum) {
+        throw new GraphError(
+          400,
+          'BadRequest',
+          `Invalid filter clause: Minimum allowed time for ${endpoint.timeField} is ${new Date(minimum).toISOString()}`,
+        );
+      }
+    }
     const page = this.#deps.pages.serve(endpoint, params, scenario);
     if (page.injectedEmpty) this.#deps.stats.emptyPages += 1;
     if (page.duplicated) this.#deps.stats.duplicatesServed += 1;

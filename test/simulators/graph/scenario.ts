@@ -17,6 +17,11 @@ export interface Scenario {
   failSecret?: boolean;
   /** Every N-th successful legacy alerts response is 206 with a Warning header (default 5; 0 = never). */
   alertsPartialEvery?: number;
+  /**
+   * Identity endpoints keep this many days: a filter reaching further back is refused with 400
+   * "Minimum allowed time for <field> is <time>" (research D0; free tenants keep 7 days).
+   */
+  retentionDays?: number;
 }
 
 export const DEFAULT_FORCED_RETRY_AFTER = '0.25';

@@ -155,25 +155,19 @@ export function createGraphPuller(ctx: PullerContext<GraphState>, spec: GraphSer
         ctx.serviceName === 'signIns_v2'
           ? SIGN_IN_EVENT_TYPES.map((t) => `signInEventTypes/any(t: t eq '${t}')`)
           : [undefined];
-      for (const extraClause of queries) {
-        if (spec.paging === 'timeBoundary') await boundaryPages(from, to, signal, summary);
-        else {
-          const url = windowUrl({
-            baseUrl: ep.baseUrl,
-            version: spec.version,
-            path: spec.path,
-            timeField: spec.timeField!,
-            from: isoTime(from),
-            to: isoTime(to),
-            additionalFilter,
-            extraClause,
-            top: spec.top,
-          });
-          await pages(url, signal, async (records) => {
-            const { out, keys } = fresh(records, summary, to);
-            await commitPage(out, keys, summary);
-          });
-        }
+      try {
+        await pullWindow(from, to, queries, signal, summary);
+      } catch (err) {
+        // Older history than the tenant keeps (7 days free, 30 with P1/P2): start at what it keeps.
+        const kept = retentionStart(err);
+        if (kept === undefined || kept <= from) throw err;
+        log.warn(
+          { requested: isoTime(from), available: isoTime(kept) },
+          'Skipped history older than the API keeps; set start_time_in_utc within the retention period',
+        );
+        watermark = Math.max(watermark, kept);
+        from = kept;
+        continue;
       }
       // The whole window is delivered: move the watermark and forget keys no query can return again.
       watermark = Math.max(watermark, to);
@@ -183,6 +177,35 @@ export function createGraphPuller(ctx: PullerContext<GraphState>, spec: GraphSer
       from = to;
     }
     summary.upToDate = from >= now;
+  }
+
+  async function pullWindow(
+    from: number,
+    to: number,
+    queries: (string | undefined)[],
+    signal: AbortSignal,
+    summary: PullSummary,
+  ) {
+    for (const extraClause of queries) {
+      if (spec.paging === 'timeBoundary') await boundaryPages(from, to, signal, summary);
+      else {
+        const url = windowUrl({
+          baseUrl: ep.baseUrl,
+          version: spec.version,
+          path: spec.path,
+          timeField: spec.timeField!,
+          from: isoTime(from),
+          to: isoTime(to),
+          additionalFilter,
+          extraClause,
+          top: spec.top,
+        });
+        await pages(url, signal, async (records) => {
+          const { out, keys } = fresh(records, summary, to);
+          await commitPage(out, keys, summary);
+        });
+      }
+    }
   }
 
   /**
@@ -270,6 +293,33 @@ export function createGraphPuller(ctx: PullerContext<GraphState>, spec: GraphSer
           retryable: (err as CollectorError).retryable ?? false,
         });
       }
+      // One small request proves the credentials can read this API (the seeds' SetupError 102).
+      const now = clock.now();
+      const probe = spec.timeField
+        ? windowUrl({
+            baseUrl: ep.baseUrl,
+            version: spec.version,
+            path: spec.path,
+            timeField: spec.timeField,
+            from: isoTime(now - 60_000),
+            to: isoTime(now),
+            extraClause:
+              ctx.serviceName === 'signIns_v2'
+                ? `signInEventTypes/any(t: t eq 'interactiveUser')`
+                : undefined,
+            top: 1,
+          })
+        : collectionUrl({ baseUrl: ep.baseUrl, version: spec.version, path: spec.path, top: 1 });
+      try {
+        await get(probe, signal);
+      } catch (err) {
+        if (signal.aborted) throw err;
+        throw new CollectorError(
+          'CR_ERR_INPUT_SETUP',
+          `SetupError 102: Failed to fetch data from ${ep.baseUrl}/${spec.version}/${spec.path}. Source is not pullable: ${(err as Error).message}`,
+          { cause: err, retryable: (err as CollectorError).retryable ?? false },
+        );
+      }
     },
     async pull(signal) {
       const summary: PullSummary = { requests: 0, received: 0, duplicates: 0, sent: 0, upToDate: false };
@@ -286,6 +336,15 @@ export function createGraphPuller(ctx: PullerContext<GraphState>, spec: GraphSer
       return summary;
     },
   };
+}
+
+/** The start of the retained history when Graph refused a filter as too old ("Minimum allowed time for … is …"). */
+function retentionStart(err: unknown): number | undefined {
+  if (!(err instanceof ApiError) || err.status !== 400) return undefined;
+  const m = /Minimum allowed time for \w+ is (\d{4}-\d{2}-\d{2}T[\d:.]+Z?)/i.exec(err.body);
+  const t = m ? Date.parse(m[1]!.endsWith('Z') ? m[1]! : `${m[1]}Z`) : NaN;
+  // A minute of slack: the retention edge moves forward while we ask again.
+  return Number.isNaN(t) ? undefined : t + 60_000;
 }
 
 /** Turns API errors users can fix into messages that say how. */

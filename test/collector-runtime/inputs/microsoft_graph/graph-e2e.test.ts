@@ -311,14 +311,18 @@ test('a tenant without a P1/P2 licence fails signIns clearly while the other ser
   try {
     await waitFor(async () => (await received(environment)).length >= 100, 60_000, 'directory audits');
     await waitFor(
-      () => run.runtime.readiness().services.some((s) => s.service === 'signIns' && s.lastPullOk === false),
+      () =>
+        run.runtime.readiness().services.some((s) => s.service === 'signIns' && s.phase === 'setup-failed'),
       30_000,
-      'signIns to fail',
+      'signIns setup to fail',
     );
     const report = run.runtime.readiness();
     assert.equal(report.ready, false);
     const signIns = report.services.find((s) => s.service === 'signIns')!;
-    assert.match(signIns.lastError!, /P1 or P2 licence/);
+    assert.match(
+      signIns.lastError!,
+      /^SetupError 102: Failed to fetch data from .*auditLogs\/signIns\. Source is not pullable: .*P1 or P2 licence/,
+    );
     assert.equal(report.services.find((s) => s.service === 'directory_audits')!.lastPullOk, true);
     const readyz = await fetch(`http://127.0.0.1:${run.runtime.metricsPort}/readyz`);
     assert.equal(readyz.status, 503);
@@ -360,6 +364,25 @@ test('an updated alerts_v2 alert is sent again as a new version; override_tag re
     assert.deepEqual(versions, [first!.lastUpdateDateTime, updated.lastUpdateDateTime]);
     assert.equal(events.filter((e) => e.tag === 'my.app.graph.audit').length, 20);
     assert.equal(events.filter((e) => e.tag === 'cloud.azure.ad.audit.2.msgraph').length, 0);
+  } finally {
+    await run.stop();
+    await sim.close();
+  }
+});
+
+test('history older than the tenant keeps is skipped with a warning, and what is kept arrives', async () => {
+  const { clock, sim, environment, start, launch } = await setup();
+  const t = clock.now();
+  sim.scenario.retentionDays = 1;
+  sim.addRecords('directory_audits', 100, { from: t - 20 * 60 * MIN, to: t - 5 * MIN });
+  const old = new Date(t - 5 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+  assert.ok(old < start);
+  const run = await launch({ audit: { directory_audits: { start_time_in_utc: old } } });
+  try {
+    await waitFor(async () => (await received(environment)).length >= 100, 60_000, 'the retained records');
+    assertExactlyOnce(await received(environment), sim.records('directory_audits'), 'directory_audits');
+    assert.ok(run.logs.some((l) => /Skipped history older than the API keeps/.test(String(l.msg))));
+    assert.equal(sim.stats().status['400'], 1, 'one refused query, then the window moved');
   } finally {
     await run.stop();
     await sim.close();
