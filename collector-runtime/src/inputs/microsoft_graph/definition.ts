@@ -2,12 +2,8 @@
 import type { InputDefinition, ServiceDefinition } from '../definition.ts';
 import { fail, int, str, type Walk } from '../../config/schema.ts';
 import { GRAPH_SERVICES } from './services.ts';
-import {
-  createGraphPuller,
-  GRAPH_STATE_VERSION,
-  migrateGraphState,
-  type GraphState,
-} from './graph-puller.ts';
+import { createGraphPuller } from './graph-puller.ts';
+import { GRAPH_STATE_VERSION, migrateGraphState, type GraphState } from './graph-state.ts';
 
 const credentials = {
   tenant_id: { rule: str({ min: 1 }), required: true },

@@ -4,34 +4,13 @@
 // watermark moves only when a whole window has been delivered, so a crash re-reads, never skips.
 import type { OutEvent, Puller, PullerContext, PullSummary } from '../definition.ts';
 import type { HttpClient } from '../../core/http/client.ts';
-import { ApiError, CollectorError } from '../../core/errors.ts';
+import { CollectorError } from '../../core/errors.ts';
+import { explain, retentionStart } from './graph-errors.ts';
+import type { GraphState } from './graph-state.ts';
 import { RecentKeys } from '../../dedup/recent-keys.ts';
 import { graphEndpoints } from './endpoints.ts';
 import { API_BUDGETS, SIGN_IN_EVENT_TYPES, type GraphServiceSpec } from './services.ts';
 import { collectionUrl, isoTime, windowUrl } from './query.ts';
-
-export const GRAPH_STATE_VERSION = 2;
-
-export interface GraphState {
-  /** Everything before this time has been delivered (ISO 8601). */
-  last_event_time_in_utc?: string;
-  /** Keys of records delivered recently, with their event time, for the overlap re-read. */
-  last_ids: [string, number][];
-}
-
-/** Collector 1.x/2.x (Python) layout: persistence_version, last_polled_timestamp|last_event_time_in_utc, last_ids, next_link. */
-export function migrateGraphState(old: unknown, _fromVersion: number): GraphState | undefined {
-  if (!old || typeof old !== 'object') return undefined;
-  const o = old as Record<string, unknown>;
-  const t = o.last_event_time_in_utc ?? o.last_polled_timestamp;
-  const time =
-    typeof t === 'string' && !Number.isNaN(Date.parse(t)) ? new Date(Date.parse(t)).toISOString() : undefined;
-  // Old last_ids carried no event times: keep them at the watermark so the first overlap still uses them.
-  const at = time ? Date.parse(time) : 0;
-  const ids = Array.isArray(o.last_ids) ? o.last_ids.filter((x): x is string => typeof x === 'string') : [];
-  // next_link (a skip token) is dropped on purpose: skip tokens cannot be reused across runs.
-  return { last_event_time_in_utc: time, last_ids: ids.map((id) => [id, at]) };
-}
 
 const DEFAULT_HISTORY_MS = 30 * 86_400_000; // seed 003 change log: default start 30 days back
 const MAX_PAGES_PER_QUERY = 100_000;
@@ -336,31 +315,4 @@ export function createGraphPuller(ctx: PullerContext<GraphState>, spec: GraphSer
       return summary;
     },
   };
-}
-
-/** The start of the retained history when Graph refused a filter as too old ("Minimum allowed time for … is …"). */
-function retentionStart(err: unknown): number | undefined {
-  if (!(err instanceof ApiError) || err.status !== 400) return undefined;
-  const m = /Minimum allowed time for \w+ is (\d{4}-\d{2}-\d{2}T[\d:.]+Z?)/i.exec(err.body);
-  const t = m ? Date.parse(m[1]!.endsWith('Z') ? m[1]! : `${m[1]}Z`) : NaN;
-  // A minute of slack: the retention edge moves forward while we ask again.
-  return Number.isNaN(t) ? undefined : t + 60_000;
-}
-
-/** Turns API errors users can fix into messages that say how. */
-function explain(err: unknown, service: string): unknown {
-  if (!(err instanceof ApiError)) return err;
-  if (err.status === 403 && /RequestFromNonPremiumTenantOrB2CTenant|premium|license|licence/i.test(err.body))
-    return new CollectorError(
-      'CR_ERR_API',
-      `${service}: the tenant has no Microsoft Entra ID P1 or P2 licence, which the sign-in logs API requires (HTTP 403 from ${err.endpoint}); disable this service or license the tenant`,
-      { cause: err },
-    );
-  if (err.status === 403)
-    return new CollectorError(
-      'CR_ERR_API',
-      `${service}: permission denied by Graph (HTTP 403 from ${err.endpoint}); grant the application the API permission this service needs (AuditLog.Read.All, SecurityEvents.Read.All or SecurityAlert.Read.All) with admin consent`,
-      { cause: err },
-    );
-  return err;
 }
