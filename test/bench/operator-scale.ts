@@ -2,27 +2,34 @@
 // operator starts as a child process (the real CLI, the real client-node) and we time how long until every
 // Collector's status is current (observedGeneration == generation) and Ready. The operator's peak RSS is
 // read from /proc; reconcile counts come from its /metrics. Run alone: npx node test/bench/operator-scale.ts
+// Collectors alternate between the two Graph sources; each runs every service its source offers (4).
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { sourceDefinition, servicesOf } from '../../operator/src/api/offered-sources.ts';
 import { API_VERSION } from '../../operator/src/api/types.ts';
 import type { JsonObject } from '../support/kube-api-server/json-value.ts';
 import { startKubeApiTestServer } from '../support/kube-api-server/server.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NAMESPACE = 'bench';
-const SERVICES = ['directory_audits', 'provisioning_audits', 'signIns', 'signIns_v2'];
+const SOURCES = ['microsoft_graph_audit', 'microsoft_graph_security'];
+/** A Collector runs each service once, so it can have at most as many Services as its source offers. */
+export const MAX_SERVICES_PER_COLLECTOR = Math.min(...SOURCES.map((s) => servicesOf(s).length));
+/** Poll interval: 1 ms per Collector still pending, within 100..1000 ms (each poll reads those Collectors). */
+const pollMs = (pending: number) => Math.min(1000, Math.max(100, pending));
 
 export interface OperatorScaleOptions {
   collectors?: number;
-  /** At most 4: a microsoft_graph_audit Collector offers 4 services and runs each once. */
+  /** At most MAX_SERVICES_PER_COLLECTOR (4): each Graph source offers 4 services and runs each once. */
   servicesPerCollector?: number;
   workers?: number;
+  /** Give up (with what converged so far and where the CPU went) after this long (default 5 minutes). */
   timeoutMs?: number;
   /** V8 flags for the operator process (default: the Dockerfile's). */
   nodeFlags?: string[];
@@ -45,10 +52,20 @@ export interface OperatorScaleResult {
   operatorCpuSeconds: number;
   /** CPU the bench process (the in-process API server) used meanwhile. */
   apiServerCpuSeconds: number;
+  /** Time to create every object before the operator starts (not part of the converge time). */
+  setupSeconds: number;
+  /** Operator RSS when it reports its HTTP server: code loaded, informers not started yet. */
+  startupRssMiB: number;
+  /** Peak of the operator's V8 heap in use (its /metrics, sampled every second). */
+  peakHeapUsedMiB: number;
 }
 
 /** The V8 flags Dockerfile.operator runs the operator with (a small young generation keeps RSS down). */
 export const OPERATOR_NODE_FLAGS = ['--max-semi-space-size=4'];
+
+function sourceOf(i: number): string {
+  return SOURCES[i % SOURCES.length]!;
+}
 
 function collector(i: number): JsonObject {
   return {
@@ -56,7 +73,7 @@ function collector(i: number): JsonObject {
     kind: 'Collector',
     metadata: { name: `c${i}`, namespace: NAMESPACE },
     spec: {
-      source: 'microsoft_graph_audit',
+      source: sourceOf(i),
       credentialsSecretRef: { name: 'graph-credentials' },
       output: { address: 'collector-eu.devo.io', certificateSecretRef: { name: 'devo-certificate' } },
       persistence: { type: 'ConfigMap' },
@@ -65,13 +82,30 @@ function collector(i: number): JsonObject {
 }
 
 function service(i: number, s: string): JsonObject {
+  // Services that are not time-based (secure scores, control profiles) take no start time.
+  const timeBased = !sourceDefinition(sourceOf(i))?.services[s]?.omit?.includes('start_time_in_utc');
   return {
     apiVersion: API_VERSION,
     kind: 'Service',
     metadata: { name: `c${i}-${s.toLowerCase().replace(/_/g, '-')}`, namespace: NAMESPACE },
-    spec: { collectorRef: { name: `c${i}` }, service: s, startTimeInUtc: '2025-01-01T00:00:00Z' },
+    spec: {
+      collectorRef: { name: `c${i}` },
+      service: s,
+      ...(timeBased ? { startTimeInUtc: '2025-01-01T00:00:00Z' } : {}),
+    },
   };
 }
+
+interface CollectorStatus {
+  observedGeneration?: number;
+  conditions?: { type: string; status: string; reason?: string; message?: string }[];
+}
+
+const statusOf = (c: JsonObject) => (c.status ?? {}) as CollectorStatus;
+const current = (c: JsonObject) =>
+  statusOf(c).observedGeneration === (c.metadata as { generation?: number }).generation;
+const ready = (c: JsonObject) =>
+  statusOf(c).conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ?? false;
 
 function cpuSeconds(pid: number): number {
   try {
@@ -83,25 +117,33 @@ function cpuSeconds(pid: number): number {
   }
 }
 
-function peakRssMiB(pid: number): number {
+function procStatusMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
     return kb / 1024;
   } catch {
     return 0;
   }
 }
 
+const peakRssMiB = (pid: number) => procStatusMiB(pid, 'VmHWM');
+
+function metricValue(metrics: string, name: string): number {
+  return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(metrics)?.[1] ?? 0);
+}
+
 export async function run(opts: OperatorScaleOptions = {}): Promise<OperatorScaleResult> {
   const n = opts.collectors ?? 1000;
-  const perCollector = Math.min(opts.servicesPerCollector ?? 4, SERVICES.length);
+  const perCollector = Math.min(opts.servicesPerCollector ?? 4, MAX_SERVICES_PER_COLLECTOR);
   const workers = opts.workers ?? 8;
-  const timeoutMs = opts.timeoutMs ?? 180_000;
+  const timeoutMs = opts.timeoutMs ?? 300_000;
   const server = await startKubeApiTestServer({ historyLimit: 200_000 });
   const workloads = server.runControllers({ readyDelayMs: 5 });
   const dir = await mkdtemp(join(tmpdir(), 'operator-scale-'));
+  let child: ReturnType<typeof spawn> | undefined;
   try {
+    const setupStarted = performance.now();
     for (const file of readdirSync(join(ROOT, 'crds')).filter((f) => f.endsWith('.yaml')))
       server.createObject(parse(readFileSync(join(ROOT, 'crds', file), 'utf8')) as JsonObject);
     server.createObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
@@ -120,13 +162,14 @@ export async function run(opts: OperatorScaleOptions = {}): Promise<OperatorScal
     });
     for (let i = 0; i < n; i++) {
       server.createObject(collector(i));
-      for (const s of SERVICES.slice(0, perCollector)) server.createObject(service(i, s));
+      for (const s of servicesOf(sourceOf(i)).slice(0, perCollector)) server.createObject(service(i, s));
     }
     const kubeconfig = await server.writeKubeconfigFile(dir, NAMESPACE);
+    const setupSeconds = (performance.now() - setupStarted) / 1000;
 
     const started = performance.now();
     const serverCpuAtStart = process.cpuUsage();
-    const child = spawn(
+    const operator = spawn(
       process.execPath,
       [
         ...(opts.nodeFlags ?? OPERATOR_NODE_FLAGS),
@@ -147,49 +190,98 @@ export async function run(opts: OperatorScaleOptions = {}): Promise<OperatorScal
       ],
       { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...(opts.childEnv ?? {}) } },
     );
+    child = operator;
+    let exited: string | undefined;
+    operator.once(
+      'exit',
+      (code, signal) => (exited = `operator exited (${code ?? signal}) before converging`),
+    );
+    let startupRss = 0;
     const port = new Promise<number>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).on('line', (line) => {
+      createInterface({ input: operator.stdout! }).on('line', (line) => {
         try {
           const entry = JSON.parse(line) as { msg?: string; port?: number };
-          if (entry.msg === 'Started operator HTTP server' && entry.port) resolve(entry.port);
+          if (entry.msg === 'Started operator HTTP server' && entry.port) {
+            startupRss = procStatusMiB(operator.pid!, 'VmRSS');
+            resolve(entry.port);
+          }
         } catch {
           // not a log line
         }
       });
-      child.once('exit', (code) => reject(new Error(`operator exited with ${code}`)));
+      operator.once('exit', (code) => reject(new Error(`operator exited with ${code}`)));
     });
+    port.catch(() => {});
     let peak = 0;
-    const sampler = setInterval(() => (peak = Math.max(peak, peakRssMiB(child.pid!))), 100);
+    const sampler = setInterval(() => (peak = Math.max(peak, peakRssMiB(operator.pid!))), 100);
+    let peakHeap = 0;
+    const heapSampler = setInterval(() => {
+      void port
+        .then((p) => fetch(`http://127.0.0.1:${p}/metrics`))
+        .then((r) => r.text())
+        .then((m) => (peakHeap = Math.max(peakHeap, metricValue(m, 'nodejs_heap_size_used_bytes') / 2 ** 20)))
+        .catch(() => {});
+    }, 1000);
 
-    const collectors = () => server.listObjects(API_VERSION, 'Collector', NAMESPACE);
-    const current = (c: JsonObject) =>
-      (c.status as { observedGeneration?: number } | undefined)?.observedGeneration ===
-      (c.metadata as { generation?: number }).generation;
-    const ready = (c: JsonObject) =>
-      (c.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some(
-        (x) => x.type === 'Ready' && x.status === 'True',
-      ) ?? false;
+    // Only Collectors not yet current (then not yet ready) are read on each poll: a full list of 1,000
+    // Collectors every poll would cost the in-process API server more CPU than the work being measured.
+    // Nothing changes a spec meanwhile, so a Collector that is current stays current; a full check at the
+    // end confirms both conditions hold for every Collector at once.
+    const names = Array.from({ length: n }, (_, i) => `c${i}`);
+    const read = (name: string) => server.getObject(API_VERSION, 'Collector', name, NAMESPACE);
+    let notCurrent = names;
+    let notReady = names;
     let convergeSeconds = 0;
     let readySeconds = 0;
-    while (readySeconds === 0) {
-      if (performance.now() - started > timeoutMs) throw new Error(`not converged within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 100));
-      const all = collectors();
-      if (!convergeSeconds && all.every(current)) convergeSeconds = (performance.now() - started) / 1000;
-      if (convergeSeconds && all.every((c) => current(c) && ready(c)))
-        readySeconds = (performance.now() - started) / 1000;
+    try {
+      while (readySeconds === 0) {
+        if (exited) throw new Error(exited);
+        const elapsed = performance.now() - started;
+        if (elapsed > timeoutMs) {
+          const cpu = process.cpuUsage(serverCpuAtStart);
+          throw new Error(
+            `not converged within ${timeoutMs / 1000} s: ${n - notCurrent.length}/${n} Collectors current, ` +
+              `${n - notReady.length}/${n} ready; operator CPU ${round(cpuSeconds(operator.pid!))} s, ` +
+              `API server CPU ${round((cpu.user + cpu.system) / 1e6)} s, operator peak RSS ${round(peak)} MiB`,
+          );
+        }
+        await new Promise((r) =>
+          setTimeout(r, pollMs(convergeSeconds ? notReady.length : notCurrent.length)),
+        );
+        notCurrent = notCurrent.filter((name) => {
+          const c = read(name);
+          return !c || !current(c);
+        });
+        if (notCurrent.length === 0 && !convergeSeconds)
+          convergeSeconds = (performance.now() - started) / 1000;
+        if (convergeSeconds) {
+          notReady = notReady.filter((name) => {
+            const c = read(name);
+            return !c || !ready(c);
+          });
+          if (notReady.length === 0) readySeconds = (performance.now() - started) / 1000;
+        }
+      }
+    } finally {
+      clearInterval(sampler);
+      clearInterval(heapSampler);
     }
+    const all = server.listObjects(API_VERSION, 'Collector', NAMESPACE);
+    const stale = all
+      .filter((c) => !current(c) || !ready(c))
+      .map((c) => (c.metadata as { name: string }).name);
+    if (all.length !== n || stale.length > 0)
+      throw new Error(
+        `final check failed: ${all.length} Collectors, not current and ready: ${stale.join(', ')}`,
+      );
     const metrics = await (await fetch(`http://127.0.0.1:${await port}/metrics`)).text();
     const reconciles = [...metrics.matchAll(/^devo_operator_reconcile_total\{[^}]*\} (\d+)/gm)].reduce(
       (sum, m) => sum + Number(m[1]),
       0,
     );
-    clearInterval(sampler);
-    peak = Math.max(peak, peakRssMiB(child.pid!));
-    const operatorCpu = cpuSeconds(child.pid!);
+    peak = Math.max(peak, peakRssMiB(operator.pid!));
+    const operatorCpu = cpuSeconds(operator.pid!);
     const serverCpu = process.cpuUsage(serverCpuAtStart);
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
     return {
       collectors: n,
       services: n * perCollector,
@@ -201,8 +293,18 @@ export async function run(opts: OperatorScaleOptions = {}): Promise<OperatorScal
       peakRssMiB: round(peak),
       operatorCpuSeconds: round(operatorCpu),
       apiServerCpuSeconds: round((serverCpu.user + serverCpu.system) / 1e6),
+      setupSeconds: round(setupSeconds),
+      startupRssMiB: round(startupRss),
+      peakHeapUsedMiB: round(
+        Math.max(peakHeap, metricValue(metrics, 'nodejs_heap_size_used_bytes') / 2 ** 20),
+      ),
     };
   } finally {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise((r) => child!.once('exit', r));
+      child.kill('SIGTERM');
+      await gone;
+    }
     await workloads.stop();
     await server.close();
     await rm(dir, { recursive: true, force: true });
@@ -248,15 +350,63 @@ export async function writeResults(results: OperatorScaleResult[], notes: string
   await writeFile(file, next.endsWith('\n') ? next : `${next}\n`);
 }
 
+/** What a reader needs to judge the numbers: targets, where the CPU went, what the RSS is made of. */
+export function describeResults(results: OperatorScaleResult[]): string[] {
+  const notes: string[] = [];
+  const largest = results.reduce((a, b) => (b.collectors > a.collectors ? b : a));
+  const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
+  const converge =
+    largest.collectors >= 1000
+      ? `(target < 60 s: ${verdict(largest.convergeSeconds < 60)})`
+      : '(the target is for 1,000 Collectors, not measured here)';
+  notes.push(
+    `${largest.collectors.toLocaleString('en')} Collectors: converged in ${largest.convergeSeconds} s ${converge}, ` +
+      `operator peak RSS ${largest.peakRssMiB} MiB (target < 200 MiB: ${verdict(largest.peakRssMiB < 200)}).`,
+    '',
+  );
+  for (const r of results) {
+    const operatorShare = r.operatorCpuSeconds / r.readySeconds;
+    const serverShare = r.apiServerCpuSeconds / r.readySeconds;
+    const bound =
+      operatorShare >= 0.75 && operatorShare >= serverShare
+        ? 'the operator is the bottleneck (its JavaScript runs on one thread, so one core is its ceiling)'
+        : serverShare >= 0.75
+          ? 'the API server is the bottleneck'
+          : 'neither process saturates a core';
+    notes.push(
+      `- ${r.collectors} Collectors: until ready the operator used ${r.operatorCpuSeconds} s of CPU in ` +
+        `${r.readySeconds} s (${Math.round(operatorShare * 100)}% of a core) and the API server process ` +
+        `${r.apiServerCpuSeconds} s (${Math.round(serverShare * 100)}%, including this benchmark's polling): ` +
+        `${bound}. Operator RSS at startup (code loaded, informers not started) ${r.startupRssMiB} MiB, ` +
+        `peak V8 heap in use ${r.peakHeapUsedMiB} MiB; seeding the API server took ${r.setupSeconds} s.`,
+    );
+  }
+  notes.push(
+    '',
+    `Services per Collector are ${MAX_SERVICES_PER_COLLECTOR}, not the 5 the issue asks for: each Graph source ` +
+      `offers ${MAX_SERVICES_PER_COLLECTOR} services (${SOURCES.map((s) => `${s}: ${servicesOf(s).join(', ')}`).join('; ')}) ` +
+      'and a Collector runs each service once. A fifth Service would name a service twice (the operator reports ' +
+      'ConfigValid=False and withholds every child, enabled: false or not) or one its source does not offer ' +
+      '(invalid too), so it could not converge honestly. Collectors alternate between the two sources.',
+  );
+  return notes;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  // --collectors 1000 (default) or a list: --collectors 25,50,100
+  // --collectors 1000 (default) or a list: --collectors 100,500,1000; --note "text" (repeatable) adds a note.
   const arg = process.argv.indexOf('--collectors');
   const sizes = (arg > 0 ? process.argv[arg + 1]! : '1000').split(',').map(Number);
+  const extraNotes = process.argv.flatMap((a, i) => (a === '--note' ? [process.argv[i + 1]!] : []));
+  const machine =
+    `Machine: ${availableParallelism()} CPUs shared by the operator and the API server process, load average ` +
+    `${loadavg()[0]!.toFixed(2)} at the start.`;
   const results: OperatorScaleResult[] = [];
   for (const collectors of sizes) {
-    const r = await run({ collectors, servicesPerCollector: 4 });
+    const r = await run({ collectors, servicesPerCollector: MAX_SERVICES_PER_COLLECTOR });
     console.log(JSON.stringify(r));
     results.push(r);
   }
-  await writeResults(results);
+  const notes = [...describeResults(results), '', machine];
+  await writeResults(results, [...notes, ...extraNotes.flatMap((note) => ['', note])]);
+  console.log(notes.join('\n'));
 }

@@ -57,6 +57,12 @@ export class ClusterCache {
   readonly #collectorGenerations = new Map<string, number | undefined>();
   readonly #serviceTargets = new Map<string, { collector: string; generation: number | undefined }>();
   readonly #servicesByCollector = new Map<string, Set<string>>();
+  /** Owner uid → cached children (kind key → object key), so a reconcile never scans every child. */
+  readonly #childrenByOwner = new Map<
+    string,
+    Map<string, { kind: string; namespace: string; name: string }>
+  >();
+  readonly #ownersOfChild = new Map<string, string[]>();
 
   constructor(opts: ClusterCacheOptions) {
     this.#opts = opts;
@@ -130,10 +136,36 @@ export class ClusterCache {
   /** Every watched child whose controller owner reference points at this Collector uid. */
   ownedBy(namespace: string, uid: string): KubernetesObject[] {
     const set = this.#setFor(namespace);
-    if (!set) return [];
-    return [...set.owned.values()].flatMap((informer) =>
-      informer.list(namespace).filter((o) => o.metadata?.ownerReferences?.some((r) => r.uid === uid)),
-    );
+    const children = this.#childrenByOwner.get(uid);
+    if (!set || !children) return [];
+    const out: KubernetesObject[] = [];
+    for (const c of children.values()) {
+      const o = set.owned.get(c.kind)?.get(c.name, c.namespace);
+      if (o) out.push(o);
+    }
+    return out;
+  }
+
+  /** Keeps the owner index in step with one owned informer event. */
+  #indexChild(kind: string, o: KubernetesObject, deleted: boolean): void {
+    const namespace = o.metadata?.namespace ?? '';
+    const name = o.metadata?.name ?? '';
+    const id = `${kind}|${namespace}/${name}`;
+    for (const uid of this.#ownersOfChild.get(id) ?? []) {
+      const children = this.#childrenByOwner.get(uid);
+      children?.delete(id);
+      if (children?.size === 0) this.#childrenByOwner.delete(uid);
+    }
+    this.#ownersOfChild.delete(id);
+    if (deleted) return;
+    const owners = (o.metadata?.ownerReferences ?? []).map((r) => r.uid);
+    if (owners.length === 0) return;
+    this.#ownersOfChild.set(id, owners);
+    for (const uid of owners) {
+      let children = this.#childrenByOwner.get(uid);
+      if (!children) this.#childrenByOwner.set(uid, (children = new Map()));
+      children.set(id, { kind, namespace, name });
+    }
   }
 
   #setFor(namespace: string): NamespaceInformers | undefined {
@@ -208,9 +240,23 @@ export class ClusterCache {
         const name = owner?.name ?? o.metadata?.labels?.[COLLECTOR_LABEL];
         if (name) enqueue(objectKey(o.metadata?.namespace, name));
       };
-      const statusMatters = STATUS_KINDS.has(kindKey(kind.apiVersion, kind.kind));
-      informer.on({ add: toCollector, delete: toCollector, update: statusMatters ? toCollector : undefined });
-      owned.set(kindKey(kind.apiVersion, kind.kind), informer);
+      const key = kindKey(kind.apiVersion, kind.kind);
+      const statusMatters = STATUS_KINDS.has(key);
+      informer.on({
+        add: (o) => {
+          this.#indexChild(key, o, false);
+          toCollector(o);
+        },
+        update: (o) => {
+          this.#indexChild(key, o, false);
+          if (statusMatters) toCollector(o);
+        },
+        delete: (o) => {
+          this.#indexChild(key, o, true);
+          toCollector(o);
+        },
+      });
+      owned.set(key, informer);
     }
     return { collectors, services, secrets, owned };
   }

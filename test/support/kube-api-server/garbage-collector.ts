@@ -1,19 +1,33 @@
 // A synchronous stand-in for kube-controller-manager's garbage collector and namespace controller:
 // ownerReference cascades (Background, Foreground with blockOwnerDeletion, Orphan), dangling-owner cleanup and
 // draining of terminating namespaces. Real GC is asynchronous; here it runs right after each write.
+//
+// It does not scan the store. It watches the store's events and keeps two small work lists: objects being
+// deleted (deletionTimestamp set) and objects whose owners may have gone (written with ownerReferences, or
+// a dependent of something just removed). Each step looks only at those, in the order a scan of the whole
+// store would visit them, so a write that concerns nobody's ownership costs next to nothing.
 
-import { isJsonObject, type JsonObject } from './json-value.ts';
+import { cloneJson, isJsonObject, type JsonObject } from './json-value.ts';
 import type { ResourceType } from './resource-types.ts';
+import type { StoreEvent } from './store.ts';
 
 export type PropagationPolicy = 'Foreground' | 'Background' | 'Orphan';
 
 export interface StoredEntry {
   type: ResourceType;
+  /** The stored object: read-only (frozen). */
   object: JsonObject;
 }
 
 export interface GcHost {
-  allObjects(): StoredEntry[];
+  /** The stored object with this uid, if it exists and its resource is still served. */
+  byUid(uid: string): StoredEntry | undefined;
+  /** Uids of the objects whose ownerReferences name `uid`. */
+  dependentUids(uid: string): string[];
+  /** The namespaced objects in `namespace`. */
+  namespaceContents(namespace: string): StoredEntry[];
+  /** The order in which a scan of the whole store would visit two objects. */
+  compare(a: StoredEntry, b: StoredEntry): number;
   /** Deletes as a client would (finalizers respected). */
   deleteObject(entry: StoredEntry, policy: PropagationPolicy): void;
   /** Persists a modified copy of the object (finalizer or ownerReference edits). */
@@ -39,9 +53,28 @@ function ownerRefs(obj: JsonObject): JsonObject[] {
 export class GarbageCollector {
   readonly #host: GcHost;
   #running = false;
+  /** Uids of objects with a deletionTimestamp. */
+  readonly #deleting = new Set<string>();
+  /** Uids of objects with ownerReferences whose owners have not been checked since they last changed. */
+  readonly #unchecked = new Set<string>();
 
   constructor(host: GcHost) {
     this.#host = host;
+  }
+
+  /** Feed every store event here (synchronously) so the work lists stay current. */
+  observe(event: StoreEvent): void {
+    const m = meta(event.object);
+    const uid = String(m.uid);
+    if (event.type === 'DELETED') {
+      this.#deleting.delete(uid);
+      this.#unchecked.delete(uid);
+      for (const dependent of this.#host.dependentUids(uid)) this.#unchecked.add(dependent);
+      return;
+    }
+    if (m.deletionTimestamp) this.#deleting.add(uid);
+    else this.#deleting.delete(uid);
+    if (ownerRefs(event.object).length > 0) this.#unchecked.add(uid);
   }
 
   /** Performs one action at a time until nothing is left to do; re-entrant calls are absorbed. */
@@ -55,21 +88,40 @@ export class GarbageCollector {
     }
   }
 
-  #step(): boolean {
-    const entries = this.#host.allObjects();
-    const byUid = new Map<string, StoredEntry>();
-    for (const e of entries) byUid.set(String(meta(e.object).uid), e);
-    const dependentsOf = (uid: unknown): StoredEntry[] =>
-      entries.filter((e) => ownerRefs(e.object).some((r) => r.uid === uid));
+  /** The live entries for `uids`, in store order; uids of objects that are gone leave the set. */
+  #resolve(uids: Set<string>): StoredEntry[] {
+    const entries: StoredEntry[] = [];
+    for (const uid of uids) {
+      const entry = this.#host.byUid(uid);
+      if (entry) entries.push(entry);
+      else uids.delete(uid);
+    }
+    return entries.sort((a, b) => this.#host.compare(a, b));
+  }
 
-    for (const entry of entries) {
+  #dependentsOf(uid: unknown): StoredEntry[] {
+    const entries: StoredEntry[] = [];
+    for (const dependent of this.#host.dependentUids(String(uid))) {
+      const entry = this.#host.byUid(dependent);
+      if (entry && ownerRefs(entry.object).some((r) => r.uid === uid)) entries.push(entry);
+    }
+    return entries.sort((a, b) => this.#host.compare(a, b));
+  }
+
+  #step(): boolean {
+    if (this.#deleting.size === 0 && this.#unchecked.size === 0) return false;
+
+    for (const entry of this.#resolve(this.#deleting)) {
       const m = meta(entry.object);
-      if (!m.deletionTimestamp) continue;
+      if (!m.deletionTimestamp) {
+        this.#deleting.delete(String(m.uid));
+        continue;
+      }
       const finalizers = finalizersOf(entry.object);
       if (finalizers.includes('orphan')) {
-        const dep = dependentsOf(m.uid)[0];
+        const dep = this.#dependentsOf(m.uid)[0];
         if (dep) {
-          const next = structuredClone(dep.object);
+          const next = cloneJson(dep.object);
           const remaining = ownerRefs(next).filter((r) => r.uid !== m.uid);
           if (remaining.length > 0) meta(next).ownerReferences = remaining;
           else delete meta(next).ownerReferences;
@@ -80,7 +132,7 @@ export class GarbageCollector {
         return true;
       }
       if (finalizers.includes('foregroundDeletion')) {
-        const dependents = dependentsOf(m.uid);
+        const dependents = this.#dependentsOf(m.uid);
         const live = dependents.find((dep) => !meta(dep.object).deletionTimestamp);
         if (live) {
           this.#host.deleteObject(live, 'Foreground');
@@ -96,7 +148,7 @@ export class GarbageCollector {
         }
       }
       if (entry.type.storageKey === '/namespaces') {
-        const contents = entries.filter((e) => e.type.namespaced && meta(e.object).namespace === m.name);
+        const contents = this.#host.namespaceContents(String(m.name));
         const live = contents.find((item) => !meta(item.object).deletionTimestamp);
         if (live) {
           this.#host.deleteObject(live, 'Background');
@@ -110,12 +162,14 @@ export class GarbageCollector {
     }
 
     // Dependents whose owners are all gone (by uid, same namespace) are deleted in the background.
-    for (const entry of entries) {
+    for (const entry of this.#resolve(this.#unchecked)) {
+      const m = meta(entry.object);
       const refs = ownerRefs(entry.object);
-      if (refs.length === 0 || meta(entry.object).deletionTimestamp) continue;
-      const ns = meta(entry.object).namespace;
+      this.#unchecked.delete(String(m.uid));
+      if (refs.length === 0 || m.deletionTimestamp) continue;
+      const ns = m.namespace;
       const ownerAlive = refs.some((r) => {
-        const owner = byUid.get(String(r.uid));
+        const owner = this.#host.byUid(String(r.uid));
         if (!owner) return false;
         const ownerNs = meta(owner.object).namespace;
         return ownerNs === undefined || ownerNs === ns;
@@ -129,7 +183,7 @@ export class GarbageCollector {
   }
 
   #removeFinalizer(entry: StoredEntry, finalizer: string): void {
-    const next = structuredClone(entry.object);
+    const next = cloneJson(entry.object);
     meta(next).finalizers = finalizersOf(next).filter((f) => f !== finalizer);
     this.#host.updateObject(entry, next);
   }

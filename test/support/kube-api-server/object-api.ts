@@ -39,7 +39,7 @@ import type { ResourceRegistry } from './resource-registry.ts';
 import { groupResource, type ResourceType } from './resource-types.ts';
 import { applyDefaults, pruneUnknownFields, validateAgainstSchema } from './schema-validation.ts';
 import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
-import type { ObjectStore } from './store.ts';
+import type { ObjectStore, StoredRef } from './store.ts';
 import { normalizeMicroTimes, nowTimestamp } from './time-format.ts';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -72,6 +72,7 @@ export interface ListQuery {
 
 export interface WriteResult {
   status: number;
+  /** What the response carries: a shared view (see ObjectApi.sharedView), never to be modified. */
   object: JsonObject;
 }
 
@@ -83,6 +84,22 @@ export const PATCH_TYPES = {
 } as const;
 
 const CONTROLLER_MANAGER = 'kube-controller-manager';
+
+/**
+ * Parses a YAML request body. JSON is a subset of YAML and what clients send even as apply-patch+yaml, so
+ * JSON goes through JSON.parse first: the YAML parser is two orders of magnitude slower. Anything JSON.parse
+ * rejects is parsed as YAML, errors included.
+ */
+export function parseYamlBody(text: string): unknown {
+  if (/^\s*[{[]/.test(text)) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      // not JSON after all
+    }
+  }
+  return parseYaml(text);
+}
 
 function metaOf(obj: JsonObject): JsonObject {
   return ensureObject(obj, 'metadata');
@@ -119,8 +136,23 @@ export class ObjectApi {
   constructor(store: ObjectStore, registry: ResourceRegistry) {
     this.store = store;
     this.registry = registry;
+    const entry = (ref: StoredRef | undefined): StoredEntry | undefined => {
+      const type = ref && this.registry.storageTypeOf(ref.storageKey);
+      return type && ref ? { type, object: ref.object } : undefined;
+    };
     this.#gc = new GarbageCollector({
-      allObjects: () => this.#allEntries(),
+      byUid: (uid) => entry(this.store.byUid(uid)),
+      dependentUids: (uid) => this.store.dependentUids(uid),
+      namespaceContents: (namespace) =>
+        this.store
+          .inNamespace(namespace)
+          .map(entry)
+          .filter((e): e is StoredEntry => e !== undefined && e.type.namespaced),
+      compare: (a, b) =>
+        this.store.compare(
+          { storageKey: a.type.storageKey, object: a.object },
+          { storageKey: b.type.storageKey, object: b.object },
+        ),
       deleteObject: (entry, policy) => {
         this.#deleteStored(entry.type, entry.object, policy);
       },
@@ -131,16 +163,26 @@ export class ObjectApi {
         this.store.remove(entry.type.storageKey, undefined, String(metaOf(entry.object).name));
       },
     });
+    store.subscribe((event) => this.#gc.observe(event));
   }
 
   // ---- views ---------------------------------------------------------------------------------------------
 
-  /** The stored object as seen through `type` (apiVersion per served version, event field names). */
+  /** The stored object as seen through `type` (apiVersion per served version, event field names): a mutable copy. */
   toView(type: ResourceType, stored: JsonObject): JsonObject {
-    const view = type.group === 'events.k8s.io' ? coreEventToEventsV1(stored) : cloneJson(stored);
+    const view = type.group === 'events.k8s.io' ? coreEventToEventsV1(cloneJson(stored)) : cloneJson(stored);
     view.apiVersion = type.apiVersion;
     view.kind = type.kind;
     return view;
+  }
+
+  /**
+   * The same view without copying: only the top level is new, everything below is shared with `stored`
+   * (frozen when it comes from the store). For matching selectors and for serialising responses.
+   */
+  sharedView(type: ResourceType, stored: JsonObject): JsonObject {
+    if (type.group === 'events.k8s.io') return coreEventToEventsV1(stored);
+    return { ...stored, apiVersion: type.apiVersion, kind: type.kind };
   }
 
   #fromView(type: ResourceType, obj: JsonObject): JsonObject {
@@ -155,30 +197,23 @@ export class ObjectApi {
     return listSemanticsResolver(type.custom?.schema);
   }
 
-  #allEntries(): StoredEntry[] {
-    const entries: StoredEntry[] = [];
-    for (const key of this.store.storageKeys()) {
-      const type = this.registry.storageTypeOf(key);
-      if (!type) continue;
-      for (const object of this.store.list(key)) entries.push({ type, object });
-    }
-    return entries;
-  }
-
   // ---- reads -------------------------------------------------------------------------------------------
 
+  /** A shared view (see sharedView) of the stored object: read or serialise it, never modify it. */
   get(type: ResourceType, namespace: string | undefined, name: string): JsonObject {
-    const stored = this.store.get(type.storageKey, type.namespaced ? namespace : undefined, name);
+    const stored = this.store.peek(type.storageKey, type.namespaced ? namespace : undefined, name);
     if (!stored) throw notFound(groupResource(type), name);
-    return this.toView(type, stored);
+    return this.sharedView(type, stored);
   }
 
+  /** A list response; its items are shared views (see sharedView): read or serialise them, never modify. */
   list(type: ResourceType, namespace: string | undefined, query: ListQuery = {}): JsonObject {
     const labels = parseLabelSelector(query.labelSelector);
     const fields = parseFieldSelector(query.fieldSelector, type.fieldSelectors);
+    // Items share everything below their top level with the store: callers serialise them or copy them.
     let items = this.store
-      .list(type.storageKey, type.namespaced ? namespace : undefined)
-      .map((o) => this.toView(type, o))
+      .peekList(type.storageKey, type.namespaced ? namespace : undefined)
+      .map((o) => this.sharedView(type, o))
       .filter((o) => labels(o) && fields(o));
     const metadata: JsonObject = { resourceVersion: String(this.store.revision) };
     if (query.continue) {
@@ -259,13 +294,13 @@ export class ObjectApi {
       if (managed) metaOf(prepared).managedFields = managed;
       else delete metaOf(prepared).managedFields;
     }
-    if (this.store.get(type.storageKey, metaOf(prepared).namespace as string | undefined, name)) {
+    if (this.store.peek(type.storageKey, metaOf(prepared).namespace as string | undefined, name)) {
       throw alreadyExists(groupResource(type), name);
     }
     if (opts.dryRun) return { status: 201, object: this.toView(type, prepared) };
     const stored = this.store.put(type.storageKey, prepared);
     this.#afterWrite(type, stored, false);
-    return { status: 201, object: this.toView(type, stored) };
+    return { status: 201, object: this.sharedView(type, stored) };
   }
 
   // ---- update ------------------------------------------------------------------------------------------
@@ -350,7 +385,7 @@ export class ObjectApi {
     if (!opts.fieldManager) throw badRequest('PATCH /apply: fieldManager is required for apply requests');
     let applied: unknown;
     try {
-      applied = parseYaml(rawBody);
+      applied = parseYamlBody(rawBody);
     } catch (err) {
       throw badRequest(`error decoding YAML: ${(err as Error).message}`);
     }
@@ -377,7 +412,7 @@ export class ObjectApi {
     }
     const scope: WriteScope =
       subresource === 'status' ? 'status' : type.statusSubresource ? 'main' : 'main-with-status';
-    const oldStored = this.store.get(type.storageKey, type.namespaced ? namespace : undefined, name);
+    const oldStored = this.store.peek(type.storageKey, type.namespaced ? namespace : undefined, name);
     if (oldStored) this.#checkResourceVersion(type, oldStored, appliedMeta.resourceVersion);
     else if (subresource) throw notFound(groupResource(type), name);
     delete appliedMeta.resourceVersion;
@@ -428,7 +463,7 @@ export class ObjectApi {
       );
     }
     const policy = this.#policy(opts);
-    if (opts.dryRun) return { status: 200, object: this.toView(type, old) };
+    if (opts.dryRun) return { status: 200, object: this.sharedView(type, old) };
     const result = this.#deleteStored(type, old, policy);
     const accepted = !result.removed && opts.orphanDependents === false;
     if (result.removed && !RETURNS_DELETED_OBJECT.has(type.storageKey)) {
@@ -439,7 +474,7 @@ export class ObjectApi {
         object: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details },
       };
     }
-    return { status: accepted ? 202 : 200, object: this.toView(type, result.object) };
+    return { status: accepted ? 202 : 200, object: this.sharedView(type, result.object) };
   }
 
   deleteCollection(
@@ -456,10 +491,10 @@ export class ObjectApi {
     for (const item of list.items as JsonObject[]) {
       const m = metaOf(item);
       // An earlier deletion in this batch may already have cascaded to this one.
-      const current = this.store.get(type.storageKey, m.namespace as string | undefined, String(m.name));
+      const current = this.store.peek(type.storageKey, m.namespace as string | undefined, String(m.name));
       if (!current) continue;
       const last = opts.dryRun ? current : this.#deleteStored(type, current, this.#policy(opts)).object;
-      items.push(this.toView(type, last));
+      items.push(this.sharedView(type, last));
     }
     return {
       apiVersion: type.apiVersion,
@@ -513,14 +548,15 @@ export class ObjectApi {
     if (jsonEqual(next, old)) return { removed: false, object: old };
     const stored = this.store.put(type.storageKey, next);
     this.#afterWrite(type, stored, false);
-    const current = this.store.get(type.storageKey, meta.namespace as string | undefined, String(meta.name));
+    const current = this.store.peek(type.storageKey, meta.namespace as string | undefined, String(meta.name));
     return { removed: !current, object: current ?? stored };
   }
 
   // ---- shared write pipeline ---------------------------------------------------------------------------
 
+  /** The stored object itself (frozen): the write pipeline reads it and copies what it changes. */
   #getStored(type: ResourceType, namespace: string | undefined, name: string): JsonObject {
-    const stored = this.store.get(type.storageKey, type.namespaced ? namespace : undefined, name);
+    const stored = this.store.peek(type.storageKey, type.namespaced ? namespace : undefined, name);
     if (!stored) throw notFound(groupResource(type), name);
     return stored;
   }
@@ -559,7 +595,7 @@ export class ObjectApi {
   }
 
   #requireActiveNamespace(type: ResourceType, namespace: string, name: string): void {
-    const ns = this.store.get('/namespaces', undefined, namespace);
+    const ns = this.store.peek('/namespaces', undefined, namespace);
     if (!ns) throw notFound({ group: '', resource: 'namespaces', kind: 'Namespace' }, namespace);
     if (metaOf(ns).deletionTimestamp) {
       throw forbidden(
@@ -711,17 +747,17 @@ export class ObjectApi {
   /** Stores `next` unless the write is a no-op; returns the resulting view. */
   #finishUpdate(type: ResourceType, old: JsonObject, next: JsonObject, opts: WriteOptions): JsonObject {
     if (opts.dryRun) return this.toView(type, next);
-    return this.toView(type, this.#commitUpdate(type, old, next));
+    return this.sharedView(type, this.#commitUpdate(type, old, next));
   }
 
   #commitUpdate(type: ResourceType, old: JsonObject, next: JsonObject): JsonObject {
     keepUnchangedTimes(metaOf(old).managedFields, metaOf(next).managedFields);
     // A write that changes nothing (ownership included) is not persisted: no new resourceVersion, no event.
-    const comparable = (o: JsonObject): JsonObject => {
-      const c = cloneJson(o);
-      delete metaOf(c).resourceVersion;
-      return c;
-    };
+    // (jsonEqual skips keys whose value is undefined, so this compares all but the resourceVersion.)
+    const comparable = (o: JsonObject): JsonObject => ({
+      ...o,
+      metadata: { ...metaOf(o), resourceVersion: undefined } as unknown as JsonObject,
+    });
     if (jsonEqual(comparable(old), comparable(next))) return old;
     const meta = metaOf(next);
     if (meta.deletionTimestamp && finalizersOf(next).length === 0 && type.storageKey !== '/namespaces') {
@@ -760,7 +796,7 @@ export class ObjectApi {
     const name = String(metaOf(crd).name);
     if (removed) {
       for (const t of this.registry.customTypesOf(name).slice(0, 1)) {
-        for (const obj of this.store.list(t.storageKey)) {
+        for (const obj of this.store.peekList(t.storageKey)) {
           const m = metaOf(obj);
           this.store.remove(t.storageKey, m.namespace as string | undefined, String(m.name));
         }
@@ -814,7 +850,10 @@ export class ObjectApi {
 
   // ---- in-process helpers for controllers --------------------------------------------------------------
 
-  /** Writes `status` of a stored object as `manager` (a status-subresource update without preconditions). */
+  /**
+   * Writes `status` of a stored object as `manager` (a status-subresource update without preconditions).
+   * The store takes `status` over (it is frozen); returns a shared view (see sharedView).
+   */
   writeStatus(
     type: ResourceType,
     namespace: string | undefined,
@@ -822,10 +861,10 @@ export class ObjectApi {
     status: JsonObject,
     manager = CONTROLLER_MANAGER,
   ): JsonObject | undefined {
-    const old = this.store.get(type.storageKey, namespace, name);
+    const old = this.store.peek(type.storageKey, namespace, name);
     if (!old) return undefined;
-    const incoming = cloneJson(old);
-    incoming.status = status;
+    // A status write reads only `status` from the incoming object; other writes take all of it.
+    const incoming = type.statusSubresource ? { ...old, status } : { ...cloneJson(old), status };
     const next = this.#prepareUpdate(
       type,
       old,
@@ -834,7 +873,7 @@ export class ObjectApi {
       { fieldManager: manager },
       false,
     );
-    return this.toView(type, this.#commitUpdate(type, old, next));
+    return this.sharedView(type, this.#commitUpdate(type, old, next));
   }
 }
 

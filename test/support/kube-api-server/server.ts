@@ -7,13 +7,18 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
-import { parse as parseYaml } from 'yaml';
 import { ApiError, badRequest, methodNotAllowed, pathNotFound, unauthorized } from './api-error.ts';
 import { WorkloadControllers, type ControllerHandle, type ControllerOptions } from './controllers.ts';
 import { apiGroupDocument, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION } from './discovery.ts';
-import { isJsonObject, type JsonObject } from './json-value.ts';
+import { cloneJson, isJsonObject, type JsonObject } from './json-value.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
-import { ObjectApi, type DeleteOptions, type FieldValidation, type WriteOptions } from './object-api.ts';
+import {
+  ObjectApi,
+  parseYamlBody,
+  type DeleteOptions,
+  type FieldValidation,
+  type WriteOptions,
+} from './object-api.ts';
 import { ResourceRegistry } from './resource-registry.ts';
 import { route } from './routing.ts';
 import { unenforcedRules } from './schema-validation.ts';
@@ -77,7 +82,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 function parseBody(text: string, contentType: string | undefined): unknown {
   if (text.trim() === '') return undefined;
   try {
-    return contentType?.includes('yaml') ? parseYaml(text) : JSON.parse(text);
+    return contentType?.includes('yaml') ? parseYamlBody(text) : JSON.parse(text);
   } catch (err) {
     throw badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
   }
@@ -246,7 +251,7 @@ export class KubeApiTestServer {
     const type = this.#registry.findByKind(apiVersion, kind);
     if (!type) throw new Error(`unknown kind ${apiVersion} ${kind}`);
     try {
-      return this.#api.get(type, namespace, name);
+      return cloneJson(this.#api.get(type, namespace, name));
     } catch (err) {
       if (err instanceof ApiError && err.code === 404) return undefined;
       throw err;
@@ -257,7 +262,7 @@ export class KubeApiTestServer {
   listObjects(apiVersion: string, kind: string, namespace?: string): JsonObject[] {
     const type = this.#registry.findByKind(apiVersion, kind);
     if (!type) throw new Error(`unknown kind ${apiVersion} ${kind}`);
-    return this.#api.list(type, namespace).items as JsonObject[];
+    return cloneJson(this.#api.list(type, namespace).items as JsonObject[]);
   }
 
   /** Creates an object directly through the full write pipeline (no HTTP), e.g. to seed a test. */
@@ -267,7 +272,7 @@ export class KubeApiTestServer {
     const ns = type.namespaced
       ? String((obj.metadata as JsonObject | undefined)?.namespace ?? 'default')
       : undefined;
-    return this.#api.create(type, ns, obj, { fieldManager }).object;
+    return cloneJson(this.#api.create(type, ns, obj, { fieldManager }).object);
   }
 
   /**
@@ -331,7 +336,7 @@ export class KubeApiTestServer {
       const text = await readBody(req);
       if (text !== '') {
         try {
-          record.body = contentType?.includes('yaml') ? parseYaml(text) : JSON.parse(text);
+          record.body = contentType?.includes('yaml') ? parseYamlBody(text) : JSON.parse(text);
         } catch {
           record.body = text;
         }

@@ -29,6 +29,9 @@ export class WatchHub {
   readonly #api: ObjectApi;
   readonly #bookmarkIntervalMs: number;
   readonly #active = new Set<ActiveWatch>();
+  /** Serialised lines of the event being fanned out, by view and event type: each is built once. */
+  #linesOf: StoreEvent | undefined;
+  readonly #lines = new Map<string, string>();
 
   constructor(api: ObjectApi, bookmarkIntervalMs: number) {
     this.#api = api;
@@ -53,7 +56,7 @@ export class WatchHub {
     };
     const matches = (obj: JsonObject | undefined): boolean => {
       if (!obj || !inScope(obj)) return false;
-      const view = this.#api.toView(type, obj);
+      const view = this.#api.sharedView(type, obj);
       return params.labels(view) && params.fields(view);
     };
 
@@ -73,7 +76,7 @@ export class WatchHub {
       else if (now && before) eventType = 'MODIFIED';
       else if (now) eventType = 'ADDED';
       else if (before) eventType = 'DELETED';
-      if (eventType) send(eventType, this.#api.toView(type, event.object));
+      if (eventType) res.write(this.#line(event, type, eventType));
     };
     const bookmark = (annotations?: JsonObject): void => {
       const metadata: JsonObject = { resourceVersion: String(store.revision) };
@@ -84,8 +87,8 @@ export class WatchHub {
     const rv = params.resourceVersion;
     if (rv === undefined || rv === '' || rv === '0' || params.sendInitialEvents) {
       // "Get state and start at most recent": synthetic ADDED for everything that matches now.
-      for (const obj of store.list(type.storageKey, type.namespaced ? params.namespace : undefined)) {
-        if (matches(obj)) send('ADDED', this.#api.toView(type, obj));
+      for (const obj of store.peekList(type.storageKey, type.namespaced ? params.namespace : undefined)) {
+        if (matches(obj)) send('ADDED', this.#api.sharedView(type, obj));
       }
       if (params.sendInitialEvents && params.allowWatchBookmarks)
         bookmark({ 'k8s.io/initial-events-end': 'true' });
@@ -123,5 +126,20 @@ export class WatchHub {
     this.#active.add(watch);
     // IncomingMessage 'close' fires once the (empty) request body is read; the response tells us about the socket.
     res.on('close', cleanup);
+  }
+
+  /** The NDJSON line for `event` as `eventType` through `type`; every watcher of that view shares it. */
+  #line(event: StoreEvent, type: ResourceType, eventType: string): string {
+    if (this.#linesOf !== event) {
+      this.#linesOf = event;
+      this.#lines.clear();
+    }
+    const key = `${type.apiVersion}/${type.kind} ${eventType}`;
+    let line = this.#lines.get(key);
+    if (line === undefined) {
+      line = `${JSON.stringify({ type: eventType, object: this.#api.sharedView(type, event.object) })}\n`;
+      this.#lines.set(key, line);
+    }
+    return line;
   }
 }
