@@ -5,7 +5,7 @@
 // Collectors alternate between the two Graph sources; each runs every service its source offers (4).
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -15,6 +15,7 @@ import { sourceDefinition, servicesOf } from '../../operator/src/api/offered-sou
 import { API_VERSION } from '../../operator/src/api/types.ts';
 import type { JsonObject } from '../support/kube-api-server/json-value.ts';
 import { startKubeApiTestServer } from '../support/kube-api-server/server.ts';
+import { replaceSection } from './results-file.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NAMESPACE = 'bench';
@@ -61,7 +62,7 @@ export interface OperatorScaleResult {
 }
 
 /** The V8 flags Dockerfile.operator runs the operator with (a small young generation keeps RSS down). */
-export const OPERATOR_NODE_FLAGS = ['--max-semi-space-size=4'];
+export const OPERATOR_NODE_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=128'];
 
 function sourceOf(i: number): string {
   return SOURCES[i % SOURCES.length]!;
@@ -317,16 +318,12 @@ function round(x: number): number {
 
 /** Replaces only the `## Operator scale` section of RESULTS.md (other benchmarks own the rest). */
 export async function writeResults(results: OperatorScaleResult[], notes: string[] = []): Promise<void> {
-  const file = join(ROOT, 'test/bench/RESULTS.md');
-  const existing = await readFile(file, 'utf8').catch(() => '# Benchmark results\n');
   const rows = results.map(
     (r) =>
       `| ${r.collectors} × ${r.services / r.collectors} (${r.services} Services) | ${r.workers} | ${r.convergeSeconds} | ` +
       `${r.readySeconds} | ${r.reconciles} | ${r.reconcilesPerSecond} | ${r.peakRssMiB} | ${r.operatorCpuSeconds} | ${r.apiServerCpuSeconds} |`,
   );
   const section = [
-    '## Operator scale',
-    '',
     `Measured ${new Date().toISOString().slice(0, 10)} with \`npx node test/bench/operator-scale.ts\` (Node ${process.version}; ` +
       'the in-process KubeApiTestServer with its Deployment stand-in; the operator runs as a child process with ' +
       `\`${OPERATOR_NODE_FLAGS.join(' ')}\` as in Dockerfile.operator).`,
@@ -340,14 +337,7 @@ export async function writeResults(results: OperatorScaleResult[], notes: string
     ...(notes.length > 0 ? ['', ...notes] : []),
     '',
   ].join('\n');
-  const start = existing.indexOf('## Operator scale');
-  let next: string;
-  if (start < 0) next = `${existing.trimEnd()}\n\n${section}`;
-  else {
-    const after = existing.indexOf('\n## ', start + 1);
-    next = existing.slice(0, start) + section + (after < 0 ? '' : `\n${existing.slice(after + 1)}`);
-  }
-  await writeFile(file, next.endsWith('\n') ? next : `${next}\n`);
+  await replaceSection('Operator scale', section);
 }
 
 /** What a reader needs to judge the numbers: targets, where the CPU went, what the RSS is made of. */
