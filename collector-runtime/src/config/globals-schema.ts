@@ -73,6 +73,16 @@ export const GLOBALS_SHAPE = {
     default: DEFAULT_METRICS,
   },
   shutdown_timeout_seconds: { rule: int({ min: 1, max: 3600 }), default: DEFAULT_SHUTDOWN_TIMEOUT_SECONDS },
+  kubernetes_status: {
+    rule: obj({
+      collector: {
+        rule: str({ min: 1, max: 253, pattern: K8S_NAME, patternHint: 'a Collector name' }),
+        required: true,
+      },
+      namespace: { rule: str({ min: 1, max: 63, pattern: K8S_NAME, patternHint: 'a Kubernetes namespace' }) },
+    }),
+    doc: 'set by the operator: the Collector whose status.lastPullTime this runtime reports',
+  },
   hostname: {
     rule: str({
       min: 1,

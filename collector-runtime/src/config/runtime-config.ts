@@ -16,6 +16,8 @@ export interface GlobalsConfig {
   shutdown_timeout_seconds: number;
   /** The HOSTNAME field of every syslog line (defaults to the pod name / host name). */
   hostname?: string;
+  /** Set by the operator: the Collector whose status.lastPullTime this runtime reports. */
+  kubernetes_status?: { collector: string; namespace?: string };
 }
 
 export type OutputConfig =

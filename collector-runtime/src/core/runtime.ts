@@ -16,6 +16,8 @@ import { createStateStore } from '../state/create-store.ts';
 import type { Sink } from '../output/sink.ts';
 import type { StateStore } from '../state/store.ts';
 import type { Dispatcher } from 'undici';
+import { startStatusReporter } from './status-reporter.ts';
+import { podNamespace, runtimeKubeConfig } from './kube-config.ts';
 
 export interface RuntimeDeps {
   log: Logger;
@@ -104,6 +106,18 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDeps): Pr
     });
   }
 
+  const ks = config.globals.kubernetes_status;
+  const reporter = ks
+    ? startStatusReporter({
+        kubeConfig: runtimeKubeConfig(env),
+        collector: ks.collector,
+        namespace: ks.namespace ?? podNamespace(env) ?? 'default',
+        lastSuccessAt: () => Math.max(0, ...runners.map((r) => r.health.lastSuccessAt ?? 0)) || undefined,
+        log,
+        clock,
+      })
+    : undefined;
+
   const abort = new AbortController();
   const running = runners.map((r) =>
     r.run(abort.signal).catch((err: unknown) => {
@@ -138,6 +152,8 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDeps): Pr
         new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref()),
       ]);
       await Promise.all(sinks.map((s) => s.stop(Math.max(1000, deadline - Date.now()))));
+      reporter?.stop();
+      await reporter?.report();
       await metricsServer?.close();
       await httpShared.dispatcher.close().catch(() => undefined);
       log.info('Stopped the collector');

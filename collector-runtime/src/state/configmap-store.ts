@@ -1,7 +1,7 @@
 // Checkpoints in the collector's own ConfigMap (one key per service), written through the Kubernetes API
 // with resourceVersion preconditions so two writers can never silently overwrite each other.
-import { ApiException, CoreV1Api, KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
-import { readFileSync } from 'node:fs';
+import { ApiException, CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+import { podNamespace, runtimeKubeConfig } from '../core/kube-config.ts';
 import type { Logger } from '../logging/logger.ts';
 import { CollectorError } from '../core/errors.ts';
 import type { StateStore } from './store.ts';
@@ -19,12 +19,8 @@ export interface ConfigMapStoreOptions {
 }
 
 export function configMapStore(opts: ConfigMapStoreOptions): StateStore {
-  const kc = opts.kubeConfig ?? new KubeConfig();
-  if (!opts.kubeConfig) {
-    if (opts.env.KUBECONFIG) kc.loadFromFile(opts.env.KUBECONFIG);
-    else kc.loadFromCluster();
-  }
-  const namespace = opts.namespace ?? opts.env.POD_NAMESPACE ?? readServiceAccountNamespace() ?? 'default';
+  const kc = opts.kubeConfig ?? runtimeKubeConfig(opts.env);
+  const namespace = opts.namespace ?? podNamespace(opts.env) ?? 'default';
   const api = kc.makeApiClient(CoreV1Api);
   const { name } = opts;
   const where = `ConfigMap ${namespace}/${name}`;
@@ -124,12 +120,4 @@ function statusMessage(err: ApiException<unknown>): string {
     }
   }
   return body?.message ?? '';
-}
-
-function readServiceAccountNamespace(): string | undefined {
-  try {
-    return readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8').trim();
-  } catch {
-    return undefined;
-  }
 }

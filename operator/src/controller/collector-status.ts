@@ -161,6 +161,6 @@ export function buildCollectorStatus(input: CollectorStatusInput): {
     configHash: input.desired.configHash,
     resets: input.resets,
   };
-  if (input.collector.status?.lastPullTime) status.lastPullTime = input.collector.status.lastPullTime;
+  // lastPullTime is the runtime's own field (status-reporter.ts, its own SSA field manager): never written here.
   return { status, transitions };
 }

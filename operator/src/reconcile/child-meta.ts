@@ -18,7 +18,7 @@ export interface ChildNames {
 export function childNames(collector: string): ChildNames {
   return {
     serviceAccount: collector,
-    role: `${collector}-state`,
+    role: `${collector}-runtime`,
     configMap: `${collector}-config`,
     state: `${collector}-state`,
     deployment: collector,

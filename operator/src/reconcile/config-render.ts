@@ -130,6 +130,7 @@ export function renderConfig(
         ? { type: 'filesystem', config: { directory_name: RUNTIME_DIRS.state } }
         : { type: 'configmap', config: { name: names.state, namespace: metadata.namespace } },
       metrics: { port: METRICS_PORT },
+      kubernetes_status: { collector: metadata.name, namespace: metadata.namespace },
     },
     outputs: {
       [OUTPUT_NAME]: {

@@ -83,8 +83,9 @@ export function addDeployment(chart: Chart, input: DeploymentInput): ApiObject {
         },
         spec: {
           serviceAccountName: names.serviceAccount,
-          // Only the ConfigMap state store talks to the API server.
-          automountServiceAccountToken: !volume,
+          // The runtime reports status.lastPullTime (and, without a volume, keeps its state in a ConfigMap);
+          // its Role allows nothing else.
+          automountServiceAccountToken: true,
           securityContext: {
             runAsNonRoot: true,
             runAsUser: RUNTIME_UID,

@@ -12,7 +12,7 @@ import { validateRendered } from './config-validation.ts';
 import type { DesiredState, ReconcileInput, SecretView } from './contract.ts';
 import { addDeployment } from './deployment.ts';
 import { addMetricsService } from './metrics-service.ts';
-import { addStateRole } from './role.ts';
+import { addCollectorRole } from './role.ts';
 import { secretProblems } from './secret-layout.ts';
 import { addServiceAccount } from './service-account.ts';
 import { configValidCondition, problemsByService, secretsFoundCondition } from './status.ts';
@@ -40,7 +40,7 @@ export function desiredState(input: ReconcileInput): DesiredState {
   const app = new App();
   const chart = new Chart(app, 'collector', { disableResourceNameHashes: true });
   addServiceAccount(chart, collector);
-  if (!usesVolume(collector)) addStateRole(chart, collector);
+  addCollectorRole(chart, collector, !usesVolume(collector));
   addConfigMap(chart, collector, rendered.text);
   addStateStore(chart, collector);
   addMetricsService(chart, collector);

@@ -1,20 +1,42 @@
-// Least privilege for ConfigMap persistence: the collector may read and write its own state ConfigMap
-// and nothing else. RBAC cannot limit `create` by resourceNames, so the operator creates the (empty)
-// state ConfigMap itself (state-store.ts) and the collector never needs create.
+// Least privilege for the collector pod: it may report its own Collector's status.lastPullTime and, with
+// ConfigMap persistence, read and write its own state ConfigMap, and nothing else. RBAC cannot limit
+// `create` by resourceNames, so the operator creates the (empty) state ConfigMap itself (state-store.ts)
+// and the collector never needs create.
 import { ApiObject, type Chart } from 'cdk8s';
-import type { CollectorResource } from '../api/types.ts';
+import { GROUP, type CollectorResource } from '../api/types.ts';
 import { childMetadata, childNames } from './child-meta.ts';
 
 export const STATE_VERBS = ['get', 'update', 'patch'] as const;
 
-export function addStateRole(chart: Chart, collector: CollectorResource): ApiObject[] {
+export const STATUS_VERBS = ['get', 'patch'] as const;
+
+export function addCollectorRole(
+  chart: Chart,
+  collector: CollectorResource,
+  stateInConfigMap: boolean,
+): ApiObject[] {
   const names = childNames(collector.metadata.name);
   const role = new ApiObject(chart, 'role', {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'Role',
     metadata: childMetadata(collector, names.role),
     rules: [
-      { apiGroups: [''], resources: ['configmaps'], resourceNames: [names.state], verbs: [...STATE_VERBS] },
+      {
+        apiGroups: [GROUP],
+        resources: ['collectors/status'],
+        resourceNames: [collector.metadata.name],
+        verbs: [...STATUS_VERBS],
+      },
+      ...(stateInConfigMap
+        ? [
+            {
+              apiGroups: [''],
+              resources: ['configmaps'],
+              resourceNames: [names.state],
+              verbs: [...STATE_VERBS],
+            },
+          ]
+        : []),
     ],
   });
   const binding = new ApiObject(chart, 'role-binding', {

@@ -60,8 +60,8 @@ describe('Collector controller', () => {
 
     for (const [apiVersion, kind, name] of [
       ['v1', 'ServiceAccount', 'audit'],
-      ['rbac.authorization.k8s.io/v1', 'Role', 'audit-state'],
-      ['rbac.authorization.k8s.io/v1', 'RoleBinding', 'audit-state'],
+      ['rbac.authorization.k8s.io/v1', 'Role', 'audit-runtime'],
+      ['rbac.authorization.k8s.io/v1', 'RoleBinding', 'audit-runtime'],
       ['v1', 'ConfigMap', 'audit-config'],
       ['v1', 'ConfigMap', 'audit-state'],
       ['v1', 'Service', 'audit-metrics'],
@@ -208,7 +208,7 @@ describe('Collector controller', () => {
       'the stale Role to go',
       () => h.get('rbac.authorization.k8s.io/v1', 'Role', 'switch-legacy') === undefined,
     );
-    assert.ok(h.get('rbac.authorization.k8s.io/v1', 'Role', 'switch-state'), 'the wanted Role stays');
+    assert.ok(h.get('rbac.authorization.k8s.io/v1', 'Role', 'switch-runtime'), 'the wanted Role stays');
   });
 
   test('deleting the Collector removes its children (owner references)', async () => {

@@ -133,6 +133,19 @@ describe('operator and collector runtime end to end', { timeout: 120_000 }, () =
       const data = (h.get('v1', 'ConfigMap', 'e2e-state')?.data ?? {}) as Record<string, string>;
       return STATE_KEY in data;
     });
+    // The runtime reports its last successful pull into the Collector status ("Last Pull" column),
+    // and the operator's own status writes leave that field alone.
+    await waitFor(
+      'status.lastPullTime from the runtime',
+      () => {
+        const status = h.get(API_VERSION, 'Collector', 'e2e')?.status as
+          { lastPullTime?: string } | undefined;
+        return status?.lastPullTime !== undefined && Date.now() - Date.parse(status.lastPullTime) < 120_000;
+      },
+      20_000,
+    );
+    const collector = h.get(API_VERSION, 'Collector', 'e2e') as { status: { conditions: unknown[] } };
+    assert.ok(collector.status.conditions.length > 0, 'the operator status is intact');
   });
 
   test('moving startTimeInUtc back: the operator removes the checkpoint first, the new runtime re-pulls history', async () => {

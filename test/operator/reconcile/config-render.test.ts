@@ -13,6 +13,7 @@ test('config.yaml is the seeds format, with secrets as file paths only', () => {
       name: 'graph-audit',
       persistence: { type: 'configmap', config: { name: 'graph-audit-state', namespace: NAMESPACE } },
       metrics: { port: 9464 },
+      kubernetes_status: { collector: 'graph-audit', namespace: NAMESPACE },
     },
     outputs: {
       devo_1: {

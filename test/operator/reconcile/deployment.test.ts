@@ -84,7 +84,7 @@ test('image, resources and scheduling come from the Collector spec', () => {
   assert.equal(pod.priorityClassName, 'high');
 });
 
-test('PVC persistence: a sized claim mounted at state/, a filesystem store, no Role and no API token', () => {
+test('PVC persistence: a sized claim mounted at state/, a filesystem store, a Role for status only', () => {
   const collector = aCollector({
     persistence: { type: 'PersistentVolumeClaim', size: '2Gi', storageClassName: 'fast' },
   });
@@ -95,13 +95,20 @@ test('PVC persistence: a sized claim mounted at state/, a filesystem store, no R
     resources: { requests: { storage: '2Gi' } },
     storageClassName: 'fast',
   });
-  assert.ok(!d.objects.some((o) => o.kind === 'Role' || o.kind === 'RoleBinding'));
+  const role = find(d, 'Role', 'graph-audit-runtime') as {
+    rules: { resources: string[]; resourceNames: string[] }[];
+  };
+  assert.deepEqual(
+    role.rules.map((r) => [r.resources, r.resourceNames]),
+    [[['collectors/status'], ['graph-audit']]],
+    'no state ConfigMap access when the state is on a volume',
+  );
   assert.deepEqual(configOf(d).globals.persistence, {
     type: 'filesystem',
     config: { directory_name: '/devo-collector/state' },
   });
   const pod = podSpec(d);
-  assert.equal(pod.automountServiceAccountToken, false);
+  assert.equal(pod.automountServiceAccountToken, true);
   assert.ok(
     pod.volumes.some(
       (v: any) => v.name === 'state' && v.persistentVolumeClaim.claimName === 'graph-audit-state',

@@ -12,8 +12,8 @@ test('a Collector with two Services renders every child, owned by the Collector 
     d.objects.map((o) => `${o.kind}/${o.metadata?.name}`),
     [
       'ServiceAccount/graph-audit',
-      'Role/graph-audit-state',
-      'RoleBinding/graph-audit-state',
+      'Role/graph-audit-runtime',
+      'RoleBinding/graph-audit-runtime',
       'ConfigMap/graph-audit-config',
       'ConfigMap/graph-audit-state',
       'Service/graph-audit-metrics',
@@ -55,6 +55,12 @@ test('the state store is a data-less ConfigMap the collector may only get/update
   assert.equal(find(d, 'ConfigMap', 'graph-audit-state').data, undefined);
   assert.deepEqual(find(d, 'Role').rules, [
     {
+      apiGroups: ['collectors.devo.com'],
+      resources: ['collectors/status'],
+      resourceNames: ['graph-audit'],
+      verbs: ['get', 'patch'],
+    },
+    {
       apiGroups: [''],
       resources: ['configmaps'],
       resourceNames: ['graph-audit-state'],
@@ -65,7 +71,7 @@ test('the state store is a data-less ConfigMap the collector may only get/update
   assert.deepEqual(binding.roleRef, {
     apiGroup: 'rbac.authorization.k8s.io',
     kind: 'Role',
-    name: 'graph-audit-state',
+    name: 'graph-audit-runtime',
   });
   assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'graph-audit', namespace: NAMESPACE }]);
   assert.equal(podSpec(d).automountServiceAccountToken, true);
