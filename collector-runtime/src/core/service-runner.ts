@@ -143,31 +143,47 @@ export class ServiceRunner {
     }
   }
 
+  /**
+   * Retries `step` with backoff (capped by the request period) until it succeeds; the service shows as
+   * set-up-failed meanwhile. Undefined when the signal aborted first.
+   */
+  async #untilDone<T>(
+    step: () => Promise<T>,
+    failure: string,
+    initialMs: number,
+    signal: AbortSignal,
+  ): Promise<{ value: T } | undefined> {
+    const { log, clock, telemetry, service } = this.#d;
+    const periodMs = service.config.request_period_in_seconds * 1000;
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      try {
+        return { value: await step() };
+      } catch (err) {
+        if (signal.aborted) break;
+        this.health.phase = 'setup-failed';
+        this.health.lastError = errorMessage(err);
+        telemetry.up(false);
+        const wait = Math.min(periodMs, backoffDelay(attempt, { initialMs, maxMs: 300_000 }));
+        log.error({ err: errorMessage(err), retryInSeconds: Math.round(wait / 1000) }, failure);
+        await sleepQuietly(clock, wait, signal);
+      }
+    }
+    return undefined;
+  }
+
   /** Runs until the signal aborts. Never throws for pull failures: they are logged, counted and retried. */
   async run(signal: AbortSignal): Promise<void> {
     const { log, clock, telemetry, pipeline, input, service } = this.#d;
     const periodMs = service.config.request_period_in_seconds * 1000;
     let pullingId = 0;
-    let state: unknown;
     // The state store may be briefly unreachable (API server restart, RBAC not yet bound): keep trying.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        state = await this.prePull();
-        break;
-      } catch (err) {
-        if (signal.aborted) return;
-        this.health.phase = 'setup-failed';
-        this.health.lastError = errorMessage(err);
-        telemetry.up(false);
-        const wait = Math.min(periodMs, backoffDelay(attempt, { initialMs: 2_000, maxMs: 60_000 }));
-        log.error(
-          { err: errorMessage(err), retryInSeconds: Math.round(wait / 1000) },
-          'Failed to load the service state',
-        );
-        await sleepQuietly(clock, wait, signal);
-        if (signal.aborted) return;
-      }
-    }
+    const loaded = await this.#untilDone(
+      () => this.prePull(),
+      'Failed to load the service state',
+      2_000,
+      signal,
+    );
+    if (!loaded) return;
     const ctx: PullerContext = {
       inputName: input.name,
       serviceName: service.name,
@@ -177,32 +193,15 @@ export class ServiceRunner {
       clock,
       telemetry,
       http: this.#d.http,
-      state,
+      state: loaded.value,
       commit: async (events, nextState) => {
         await pipeline.deliver(events, { pullingId, environment: input.config.environment }, telemetry);
         await this.#save(nextState);
       },
     };
     const puller = this.#def.createPuller(ctx);
-
-    for (let attempt = 0; !signal.aborted; attempt++) {
-      try {
-        await puller.setup(signal);
-        break;
-      } catch (err) {
-        if (signal.aborted) return;
-        this.health.phase = 'setup-failed';
-        this.health.lastError = errorMessage(err);
-        telemetry.up(false);
-        const wait = Math.min(periodMs, backoffDelay(attempt, { initialMs: 5_000, maxMs: 300_000 }));
-        log.error(
-          { err: errorMessage(err), retryInSeconds: Math.round(wait / 1000) },
-          'Failed to set up the service',
-        );
-        await sleepQuietly(clock, wait, signal);
-      }
-    }
-    if (signal.aborted) return;
+    if (!(await this.#untilDone(() => puller.setup(signal), 'Failed to set up the service', 5_000, signal)))
+      return;
     this.health.phase = 'running';
     log.info({ requestPeriodSeconds: service.config.request_period_in_seconds }, 'Started pulling');
 
