@@ -82,7 +82,7 @@ export class ServiceRunner {
     } catch (err) {
       const aside = await quarantine(store, this.#key, raw, clock.now());
       log.error(
-        { err: errorMessage(err), key: this.#key, movedTo: aside },
+        { err: errorMessage(err), stateKey: this.#key, movedTo: aside },
         'Moved an unreadable state document aside; the service starts again from start_time_in_utc',
       );
       return undefined;
