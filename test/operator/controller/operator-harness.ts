@@ -1,6 +1,7 @@
 // Test harness for the controller: a KubeApiTestServer with the generated CRDs installed, the real
 // client-node, builders for Collectors, Services and Secrets, and a controller that can be stopped and
 // started again (an operator restart) against the same server.
+import { waitFor } from '../../support/wait.ts';
 import {
   CoreV1Api,
   CustomObjectsApi,
@@ -39,27 +40,7 @@ export function testLogger(): Logger {
   return level ? pino({ level, base: undefined }) : pino({ level: 'silent' });
 }
 
-export async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`,
-      );
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { waitFor };
 
 export class OperatorHarness {
   readonly server: KubeApiTestServer;

@@ -1,7 +1,7 @@
 // alerts_v2 records (research §D5) and their later versions.
 
 import { description, SEVERITIES, TITLES } from './alert-wording.ts';
-import type { Prng } from './prng.ts';
+import type { Prng } from '../../support/prng.ts';
 import type { GraphRecord, RecordContext } from './record-context.ts';
 import { randomIp } from './tenant-directory.ts';
 import { isoTicks } from './time-format.ts';

@@ -1,6 +1,6 @@
 // Titles, severities and descriptions shared by legacy alerts and alerts_v2.
 
-import type { Prng } from './prng.ts';
+import type { Prng } from '../../support/prng.ts';
 
 // The real Defender title ends with a zero-width space; keep it, collectors must pass it through.
 export const TITLES = [

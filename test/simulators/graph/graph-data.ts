@@ -1,7 +1,7 @@
 // The simulated tenant's data: what each service serves, and how tests add to it.
 
 import { endpointForService, type GraphService } from './endpoints.ts';
-import { Prng } from './prng.ts';
+import { Prng } from '../../support/prng.ts';
 import { RecordFactory, sampleRecord, type GraphRecord } from './records.ts';
 import { RecordStore, type StoredRecord } from './record-store.ts';
 import { isInteractiveSignIn, v1SignIn } from './sign-in-records.ts';

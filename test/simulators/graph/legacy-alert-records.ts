@@ -1,7 +1,7 @@
 // Legacy security alert records (research §D4): many providers aggregated behind one endpoint.
 
 import { description, SEVERITIES, TITLES } from './alert-wording.ts';
-import type { Prng } from './prng.ts';
+import type { Prng } from '../../support/prng.ts';
 import type { GraphRecord, RecordContext } from './record-context.ts';
 import { randomIp } from './tenant-directory.ts';
 import { isoTicks } from './time-format.ts';

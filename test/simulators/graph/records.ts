@@ -5,7 +5,7 @@ import { alertV2, updatedAlertV2 } from './alert-v2-records.ts';
 import { legacyAlert } from './legacy-alert-records.ts';
 import { directoryAudit, provisioningAudit } from './audit-records.ts';
 import type { GraphService } from './endpoints.ts';
-import { Prng } from './prng.ts';
+import { Prng } from '../../support/prng.ts';
 import type { GraphRecord, RecordContext } from './record-context.ts';
 import { controlProfileCatalogue, extraControlProfile, secureScore } from './secure-score-records.ts';
 import { signIn } from './sign-in-records.ts';

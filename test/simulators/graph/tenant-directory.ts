@@ -1,7 +1,7 @@
 // The simulated tenant's people, apps, groups and places that generated records refer to.
 // Names deliberately include non-ASCII letters, apostrophes and double quotes.
 
-import type { Prng } from './prng.ts';
+import type { Prng } from '../../support/prng.ts';
 
 export interface DirectoryUser {
   readonly id: string;

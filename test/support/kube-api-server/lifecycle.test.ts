@@ -244,10 +244,10 @@ describe('controller stand-ins', () => {
       },
     });
     await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('col', 2) });
-    const ready = await waitFor(async () => {
+    const ready = await waitFor('two ready replicas', async () => {
       const d = await apps.readNamespacedDeployment({ name: 'col', namespace: 'default' });
       return d.status?.readyReplicas === 2 ? d : undefined;
-    }, 'two ready replicas');
+    });
     assert.equal(ready.status?.availableReplicas, 2);
     assert.equal(ready.status?.observedGeneration, 1);
     assert.equal(ready.status?.conditions?.find((c) => c.type === 'Available')?.status, 'True');
@@ -262,10 +262,10 @@ describe('controller stand-ins', () => {
       },
       setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
     );
-    await waitFor(async () => {
+    await waitFor('rollout of generation 2', async () => {
       const d = await apps.readNamespacedDeployment({ name: 'col', namespace: 'default' });
       return d.status?.observedGeneration === 2 && d.status.readyReplicas === 2 ? d : undefined;
-    }, 'rollout of generation 2');
+    });
     assert.equal(server.rollouts('col'), 2);
     assert.deepEqual(images, ['collector:1', 'collector:1', 'collector:2', 'collector:2']);
     assert.equal(running.size, 2, 'Recreate stopped the old pods');
@@ -274,10 +274,10 @@ describe('controller stand-ins', () => {
       { name: 'col', namespace: 'default', body: { spec: { replicas: 0 } } },
       MERGE,
     );
-    const scaled = await waitFor(async () => {
+    const scaled = await waitFor('scaled to zero', async () => {
       const d = await apps.readNamespacedDeployment({ name: 'col', namespace: 'default' });
       return d.status?.observedGeneration === 3 && d.status.replicas === undefined ? d : undefined;
-    }, 'scaled to zero');
+    });
     assert.equal(scaled.status?.readyReplicas, undefined, 'zero counts are omitted like omitempty');
     assert.equal(running.size, 0);
     assert.equal(server.runningPods('col'), 0);
@@ -298,20 +298,18 @@ describe('controller stand-ins', () => {
       },
     });
     await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('gated', 1) });
-    await waitFor(() => (starts === 1 ? true : undefined), 'first start');
+    await waitFor('first start', () => (starts === 1 ? true : undefined));
     const notYet = await apps.readNamespacedDeployment({ name: 'gated', namespace: 'default' });
     assert.equal(notYet.status?.readyReplicas, undefined);
     becomeReady?.();
-    await waitFor(
-      async () =>
-        (await apps.readNamespacedDeployment({ name: 'gated', namespace: 'default' })).status
-          ?.readyReplicas === 1
-          ? true
-          : undefined,
-      'ready',
+    await waitFor('ready', async () =>
+      (await apps.readNamespacedDeployment({ name: 'gated', namespace: 'default' })).status?.readyReplicas ===
+      1
+        ? true
+        : undefined,
     );
     crash?.();
-    await waitFor(() => (starts === 2 ? true : undefined), 'restart after exit');
+    await waitFor('restart after exit', () => (starts === 2 ? true : undefined));
     const afterCrash = await apps.readNamespacedDeployment({ name: 'gated', namespace: 'default' });
     assert.equal(afterCrash.status?.readyReplicas, undefined, 'a restarted pod is unready until it says so');
   });
@@ -339,15 +337,15 @@ describe('controller stand-ins', () => {
       created.metadata?.uid,
     );
     await batch.createNamespacedJob({ namespace: 'default', body: job('bad', 1) });
-    const ok = await waitFor(async () => {
+    const ok = await waitFor('job ok complete', async () => {
       const j = await batch.readNamespacedJob({ name: 'ok', namespace: 'default' });
       return j.status?.conditions?.some((c) => c.type === 'Complete') ? j : undefined;
-    }, 'job ok complete');
+    });
     assert.equal(ok.status?.succeeded, 1);
-    const bad = await waitFor(async () => {
+    const bad = await waitFor('job bad failed', async () => {
       const j = await batch.readNamespacedJob({ name: 'bad', namespace: 'default' });
       return j.status?.conditions?.some((c) => c.type === 'Failed') ? j : undefined;
-    }, 'job bad failed');
+    });
     assert.equal(bad.status?.failed, 2, 'backoffLimit 1 → two attempts');
     assert.equal(bad.status?.conditions?.find((c) => c.type === 'Failed')?.reason, 'BackoffLimitExceeded');
     assert.deepEqual(runs.sort(), ['bad', 'bad', 'ok']);
@@ -363,10 +361,10 @@ describe('controller stand-ins', () => {
         spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
       },
     });
-    const bound = await waitFor(async () => {
+    const bound = await waitFor('bound claim', async () => {
       const pvc = await core.readNamespacedPersistentVolumeClaim({ name: 'positions', namespace: 'default' });
       return pvc.status?.phase === 'Bound' ? pvc : undefined;
-    }, 'bound claim');
+    });
     assert.equal(bound.status?.capacity?.storage, '1Gi');
   });
 });

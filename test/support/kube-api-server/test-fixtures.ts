@@ -1,6 +1,7 @@
 // Shared fixtures for the KubeApiTestServer tests: CRDs shaped like the operator's (in wire format),
 // helpers to install them through the real client and to read Status bodies out of ApiException.
 
+export { waitFor } from '../wait.ts';
 import {
   ApiException,
   ApiextensionsV1Api,
@@ -175,18 +176,4 @@ export async function expectStatus(promise: Promise<unknown>): Promise<StatusBod
     throw err;
   }
   throw new Error('expected the call to fail with a Status');
-}
-
-export async function waitFor<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  what: string,
-  timeoutMs = 3000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }

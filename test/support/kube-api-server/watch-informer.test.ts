@@ -72,7 +72,7 @@ describe('watch', () => {
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
     await core.deleteNamespacedConfigMap({ name: 'w1', namespace: 'default' });
-    await waitFor(() => w.events.length >= 3 || undefined, 'three events');
+    await waitFor('three events', () => w.events.length >= 3 || undefined);
     assert.deepEqual(
       w.events.map((e) => `${e.type}:${e.name}`),
       ['ADDED:w1', 'MODIFIED:w1', 'DELETED:w1'],
@@ -86,13 +86,13 @@ describe('watch', () => {
     const rv = server.resourceVersion();
     await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'missed' } } });
     const w = await record({ resourceVersion: rv });
-    await waitFor(() => w.events.find((e) => e.name === 'missed'), 'replayed ADDED');
+    await waitFor('replayed ADDED', () => w.events.find((e) => e.name === 'missed'));
     w.stop();
   });
 
   it('sends synthetic ADDED for current state when no resourceVersion is given', async () => {
     const w = await record({});
-    await waitFor(() => w.events.find((e) => e.name === 'missed'), 'initial ADDED');
+    await waitFor('initial ADDED', () => w.events.find((e) => e.name === 'missed'));
     assert.ok(w.events.every((e) => e.type === 'ADDED'));
     w.stop();
   });
@@ -105,7 +105,7 @@ describe('watch', () => {
     });
     server.expireWatchHistory();
     const w = await record({ resourceVersion: old });
-    await waitFor(() => (w.ended() !== 'open' ? true : undefined), 'stream end');
+    await waitFor('stream end', () => (w.ended() !== 'open' ? true : undefined));
     assert.deepEqual(w.events, [
       { type: 'ERROR', name: undefined, code: 410, reason: 'Expired', resourceVersion: undefined },
     ]);
@@ -114,7 +114,7 @@ describe('watch', () => {
 
   it('emits BOOKMARK events when allowed', async () => {
     const w = await record({ resourceVersion: server.resourceVersion(), allowWatchBookmarks: true });
-    await waitFor(() => w.events.find((e) => e.type === 'BOOKMARK'), 'a bookmark');
+    await waitFor('a bookmark', () => w.events.find((e) => e.type === 'BOOKMARK'));
     assert.equal(w.events.find((e) => e.type === 'BOOKMARK')?.resourceVersion, server.resourceVersion());
     w.stop();
   });
@@ -132,7 +132,7 @@ describe('watch', () => {
       );
     await setLabel('no');
     await setLabel('yes');
-    await waitFor(() => w.events.length >= 2 || undefined, 'two events');
+    await waitFor('two events', () => w.events.length >= 2 || undefined);
     assert.deepEqual(
       w.events.map((e) => e.type),
       ['DELETED', 'ADDED'],
@@ -143,23 +143,22 @@ describe('watch', () => {
   it('breakWatches() ends streams cleanly or abruptly; timeoutSeconds ends them too', async () => {
     const first = await record({ resourceVersion: server.resourceVersion() });
     const second = await record({ resourceVersion: server.resourceVersion() });
-    await waitFor(() => (server.activeWatches() >= 2 ? true : undefined), 'two open watches');
+    await waitFor('two open watches', () => (server.activeWatches() >= 2 ? true : undefined));
     server.breakWatches();
-    await waitFor(
-      () => (first.ended() !== 'open' && second.ended() !== 'open' ? true : undefined),
-      'clean ends',
+    await waitFor('clean ends', () =>
+      first.ended() !== 'open' && second.ended() !== 'open' ? true : undefined,
     );
     assert.equal(first.ended(), null);
     assert.equal(second.ended(), null);
 
     const dropped = await record({ resourceVersion: server.resourceVersion() });
-    await waitFor(() => (server.activeWatches() >= 1 ? true : undefined), 'one open watch');
+    await waitFor('one open watch', () => (server.activeWatches() >= 1 ? true : undefined));
     server.breakWatches({ abrupt: true });
-    await waitFor(() => (dropped.ended() !== 'open' ? true : undefined), 'abrupt end');
+    await waitFor('abrupt end', () => (dropped.ended() !== 'open' ? true : undefined));
     assert.ok(dropped.ended() instanceof Error, 'a destroyed socket surfaces as an error');
 
     const timed = await record({ resourceVersion: server.resourceVersion(), timeoutSeconds: 1 });
-    await waitFor(() => (timed.ended() !== 'open' ? true : undefined), 'timeout end', 2500);
+    await waitFor('timeout end', () => (timed.ended() !== 'open' ? true : undefined), 2500);
     assert.equal(timed.ended(), null);
   });
 
@@ -221,7 +220,7 @@ describe('client-node informer against the test server', () => {
       namespace: 'default',
       body: { metadata: { name: 'a', labels: { app: 'inf' } }, data: { v: '2' } },
     });
-    await waitFor(() => log.includes('update:a') || undefined, 'update of a');
+    await waitFor('update of a', () => log.includes('update:a') || undefined);
 
     // Drop the watch, change state while nobody is watching, and compact history: the informer's
     // resume gets 410 Expired, so it must relist and diff its cache to notice that `b` is gone.
@@ -230,7 +229,7 @@ describe('client-node informer against the test server', () => {
     server.breakWatches();
     server.deleteObject('v1', 'ConfigMap', 'b', 'default');
     server.expireWatchHistory();
-    await waitFor(() => log.includes('delete:b') || undefined, 'delete of b noticed by relist');
+    await waitFor('delete of b noticed by relist', () => log.includes('delete:b') || undefined);
     const lists = server.requests().filter((r) => r.method === 'GET' && !r.watch).length;
     assert.equal(lists, listsBefore + 1, 'exactly one relist');
     assert.ok(
@@ -243,7 +242,7 @@ describe('client-node informer against the test server', () => {
       namespace: 'default',
       body: { metadata: { name: 'c', labels: { app: 'inf' } } },
     });
-    await waitFor(() => informer.get('c', 'default'), 'c in cache', 4000);
+    await waitFor('c in cache', () => informer.get('c', 'default'), 4000);
     assert.deepEqual(errors, []);
     await informer.stop();
   });
@@ -255,15 +254,15 @@ describe('client-node informer against the test server', () => {
     const errors: unknown[] = [];
     informer.on('error', (e) => errors.push(e));
     await informer.start();
-    await waitFor(() => (server.activeWatches() > 0 ? true : undefined), 'watch open');
+    await waitFor('watch open', () => (server.activeWatches() > 0 ? true : undefined));
     server.breakWatches({ abrupt: true });
-    await waitFor(() => (errors.length > 0 ? true : undefined), 'error callback');
+    await waitFor('error callback', () => (errors.length > 0 ? true : undefined));
     await informer.start();
     await core.createNamespacedConfigMap({
       namespace: 'default',
       body: { metadata: { name: 'after-restart' } },
     });
-    await waitFor(() => informer.get('after-restart', 'default'), 'object after restart');
+    await waitFor('object after restart', () => informer.get('after-restart', 'default'));
     await informer.stop();
   });
 });
