@@ -67,6 +67,8 @@ export interface RealCluster {
   readonly bin: KubeBinaries;
   /** system:masters. */
   readonly admin: KubeconfigFile;
+  /** Process ids of etcd, kube-apiserver and kube-controller-manager (for CPU and memory readings). */
+  readonly pids: Record<string, number>;
   /** A kubeconfig for a certificate user (CN=user, O=groups). */
   certificateUser(user: string, groups?: string[]): Promise<KubeconfigFile>;
   /** A kubeconfig that authenticates with a bearer token (a ServiceAccount's). */
@@ -177,6 +179,7 @@ export async function startRealCluster(opts: RealClusterOptions = {}): Promise<R
   const bin = await kubeBinaries();
   const dir = await mkdtemp(join(tmpdir(), 'real-cluster-'));
   const procs: ChildProcess[] = [];
+  const pids: Record<string, number> = {};
   const exits: string[] = [];
   const stop = async () => {
     for (const child of [...procs].reverse()) await stopProcess(child);
@@ -190,6 +193,7 @@ export async function startRealCluster(opts: RealClusterOptions = {}): Promise<R
     ]);
     const track = (name: string, child: ChildProcess) => {
       procs.push(child);
+      if (child.pid) pids[name] = child.pid;
       child.once('exit', (code, signal) => exits.push(`${name} exited (${code ?? signal})`));
       return child;
     };
@@ -319,6 +323,7 @@ export async function startRealCluster(opts: RealClusterOptions = {}): Promise<R
       etcdUrl,
       bin,
       admin,
+      pids,
       certificateUser: async (user, groups) =>
         kubeconfigFor(`user-${user}`, certAuth(await pki.clientCert(user, groups))),
       tokenUser: (name, token) => kubeconfigFor(`token-${name}`, { token }),
