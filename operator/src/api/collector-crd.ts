@@ -19,8 +19,9 @@ const MAX_NAME = 55;
 const resourceList: JsonSchema = {
   type: 'object',
   additionalProperties: {
+    // int-or-string alone, without controller-gen's anyOf: the API server cannot build OpenAPI models
+    // (kubectl explain) from an anyOf under additionalProperties. The pattern applies to strings only.
     'x-kubernetes-int-or-string': true,
-    anyOf: [{ type: 'integer' }, { type: 'string' }],
     // controller-gen's pattern for resource.Quantity.
     pattern:
       '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$',
