@@ -15,6 +15,7 @@ export const REASON = {
   configValid: 'ConfigValid',
   configInvalid: 'ConfigInvalid',
   noServices: 'NoServices',
+  crdRuleViolated: 'CrdRuleViolated',
   // SecretsFound
   secretsFound: 'SecretsFound',
   secretNotFound: 'SecretNotFound',

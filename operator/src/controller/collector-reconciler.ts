@@ -36,6 +36,9 @@ export interface ReconcilerDeps {
   now: () => number;
 }
 
+/** The Collector's status write found it deleted: the reconcile ends quietly. */
+class CollectorGone extends Error {}
+
 /** metav1.Time is second precision. */
 export function timestamp(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
@@ -122,7 +125,9 @@ export async function reconcileCollector(deps: ReconcilerDeps, key: string): Pro
     const { status, transitions } = statusOf(extra);
     // Resets get their own Events (started / completed) below.
     const shown = transitions.filter((t) => t.condition.type !== CONDITION.stateReset);
-    collector = await deps.statusWriter.writeCollector(collector, status, shown);
+    const written = await deps.statusWriter.writeCollector(collector, status, shown);
+    if (!written) throw new CollectorGone();
+    collector = written;
   };
 
   try {
@@ -180,6 +185,8 @@ export async function reconcileCollector(deps: ReconcilerDeps, key: string): Pro
     }
     await writeStatus();
   } catch (err) {
+    // Deleted while we worked on it: its children go with it, and the delete event reconciles its Services.
+    if (err instanceof CollectorGone) return {};
     const message = err instanceof Error ? err.message : String(err);
     await writeStatus({ reconcileError: message }).catch((statusErr: unknown) =>
       log.warn({ err: statusErr }, 'Failed to record the reconcile error in Collector status'),

@@ -40,14 +40,17 @@ export class StatusWriter {
     this.#log = deps.log;
   }
 
-  /** Returns the Collector as it now stands (status replaced), whether or not a write was needed. */
+  /**
+   * Returns the Collector as it now stands (status replaced), whether or not a write was needed; undefined
+   * when it was deleted meanwhile (its story ends there: no Events, no error).
+   */
   async writeCollector(
     collector: CollectorResource,
     status: CollectorStatus,
     transitions: ConditionTransition[],
-  ): Promise<CollectorResource> {
+  ): Promise<CollectorResource | undefined> {
     if (canonicalJson(status) !== canonicalJson(collector.status ?? {})) {
-      await applyCustomStatus(
+      const outcome = await applyCustomStatus(
         this.#rest,
         {
           ...COLLECTOR_KIND,
@@ -56,10 +59,12 @@ export class StatusWriter {
         },
         status,
       );
-      this.#log.debug(
-        { collector: `${collector.metadata.namespace}/${collector.metadata.name}` },
-        'Updated Collector status',
-      );
+      const key = `${collector.metadata.namespace}/${collector.metadata.name}`;
+      if (outcome === 'gone') {
+        this.#log.debug({ collector: key }, 'Collector deleted before its status was written');
+        return undefined;
+      }
+      this.#log.debug({ collector: key }, 'Updated Collector status');
     }
     await this.#recordTransitions(involvedObject(collector), transitions);
     return { ...collector, status };
@@ -71,11 +76,13 @@ export class StatusWriter {
     transitions: ConditionTransition[],
   ): Promise<void> {
     if (canonicalJson(status) !== canonicalJson(service.status ?? {})) {
-      await applyCustomStatus(
+      const outcome = await applyCustomStatus(
         this.#rest,
         { ...SERVICE_KIND, namespace: service.metadata.namespace ?? 'default', name: service.metadata.name },
         status,
       );
+      // Deleted together with (or before) its Collector: nothing left to report on.
+      if (outcome === 'gone') return;
     }
     await this.#recordTransitions(involvedObject(service), transitions);
   }

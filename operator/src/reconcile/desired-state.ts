@@ -3,6 +3,7 @@
 // conditions and the config hash. No I/O, no clock (input.now), no randomness.
 import { App, Chart } from 'cdk8s';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { crdRuleProblems } from '../api/crd-rules.ts';
 import type { CollectorResource, ServiceResource } from '../api/types.ts';
 import { childNames } from './child-meta.ts';
 import { configHash } from './config-hash.ts';
@@ -15,6 +16,7 @@ import { addMetricsService } from './metrics-service.ts';
 import { addCollectorRole } from './role.ts';
 import { secretProblems } from './secret-layout.ts';
 import { addServiceAccount } from './service-account.ts';
+import type { FieldProblem } from './field-problem.ts';
 import { configValidCondition, problemsByService, secretsFoundCondition } from './status.ts';
 import { addStateStore, usesVolume } from './state-store.ts';
 
@@ -27,15 +29,22 @@ export function desiredState(input: ReconcileInput): DesiredState {
 
   const rendered = renderConfig(collector, services, credentials);
   const verdict = validateRendered(collector, rendered, input.now);
+  // The CRDs' own rules, which an API server without CEL validation lets through: nothing is created for
+  // a resource that breaks one (a too-long name would fail halfway through the children). Where the
+  // render already pinned the same mistake on an exact key (reserved settings), that says more.
+  const ruleErrors = [collector, ...services]
+    .flatMap(crdRuleProblems)
+    .filter((rule) => !verdict.errors.some((p) => covers(rule, p)));
+  const errors = [...ruleErrors, ...verdict.errors];
   const missing = secretProblems(collector, input.secrets);
   const hash = configHash(rendered.text, [credentials, certificate]);
   const conditions = [
-    configValidCondition(verdict.errors, verdict.warnings, services.length),
+    configValidCondition({ ruleErrors, errors, warnings: verdict.warnings }, services.length),
     secretsFoundCondition(missing, metadata.namespace),
   ];
-  const result = { conditions, serviceProblems: problemsByService(verdict.errors), configHash: hash };
+  const result = { conditions, serviceProblems: problemsByService(errors), configHash: hash };
   const names = childNames(metadata.name);
-  if (verdict.errors.length > 0) return { ...result, objects: [], withheld: everyChild(collector) };
+  if (errors.length > 0) return { ...result, objects: [], withheld: everyChild(collector) };
 
   const app = new App();
   const chart = new Chart(app, 'collector', { disableResourceNameHashes: true });
@@ -48,6 +57,16 @@ export function desiredState(input: ReconcileInput): DesiredState {
   if (missing.length === 0) addDeployment(chart, { collector, settings, certificate, configHash: hash });
   const objects = chart.toJson() as KubernetesObject[];
   return { ...result, objects, withheld: missing.length === 0 ? [] : [`Deployment/${names.deployment}`] };
+}
+
+/** `problem` is about the field of a (non-root) rule, or below it, on the same resource. */
+function covers(rule: FieldProblem, problem: FieldProblem): boolean {
+  return (
+    rule.field !== '' &&
+    rule.kind === problem.kind &&
+    rule.name === problem.name &&
+    (problem.field === rule.field || problem.field.startsWith(`${rule.field}.`))
+  );
 }
 
 /** The Services that belong to this Collector and are not being deleted, whatever the caller passed. */

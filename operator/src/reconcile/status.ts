@@ -38,11 +38,23 @@ export function secretsFoundCondition(
   );
 }
 
-export function configValidCondition(
-  errors: readonly FieldProblem[],
-  warnings: readonly FieldProblem[],
-  serviceCount: number,
-): Condition {
+export interface ConfigFindings {
+  /** Broken CRD rules (an API server without CEL validation admitted the resource). */
+  ruleErrors: readonly FieldProblem[];
+  /** Every error, rule errors included. */
+  errors: readonly FieldProblem[];
+  warnings: readonly FieldProblem[];
+}
+
+export function configValidCondition(findings: ConfigFindings, serviceCount: number): Condition {
+  const { ruleErrors, errors, warnings } = findings;
+  if (ruleErrors.length > 0)
+    return condition(
+      CONDITION.configValid,
+      'False',
+      REASON.crdRuleViolated,
+      `${errors.map(formatProblem).join('; ')}. The CustomResourceDefinition forbids this but this API server does not enforce CEL validation rules (Kubernetes before 1.25), so the operator applies nothing until it is fixed (a running collector keeps its previous config)`,
+    );
   if (errors.length > 0) {
     const noServices = serviceCount === 0;
     return condition(

@@ -113,6 +113,22 @@ test('both kinds: one served version, status subresource, category devo, no conv
   );
 });
 
+test('no anyOf in either schema: quantities are x-kubernetes-int-or-string, which kubectl explain can model', () => {
+  const anyOfPaths = (node: unknown, path: string): string[] =>
+    typeof node !== 'object' || node === null
+      ? []
+      : Object.entries(node).flatMap(([k, v]) =>
+          k === 'anyOf' || k === 'oneOf' ? [path] : anyOfPaths(v, `${path}/${k}`),
+        );
+  assert.deepEqual([...anyOfPaths(schemaOf('Collector'), ''), ...anyOfPaths(schemaOf('Service'), '')], []);
+  const spec = schemaOf('Collector').properties as Record<string, JsonObject>;
+  const limits = (spec.spec!.properties as any).resources.properties.limits.additionalProperties;
+  assert.equal(limits['x-kubernetes-int-or-string'], true);
+  const { problems } = admit(collector({ resources: { limits: { cpu: 2, memory: '512Mi' } } }));
+  assert.deepEqual(problems, []);
+  assert.ok(admit(collector({ resources: { limits: { memory: '512 MB' } } })).problems.length > 0);
+});
+
 test('every CEL rule is one the test API server evaluates, so the cases below really run them', () => {
   assert.deepEqual(unenforcedRules(schemaOf('Collector')), []);
   assert.deepEqual(unenforcedRules(schemaOf('Service')), []);

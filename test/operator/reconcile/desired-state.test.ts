@@ -4,7 +4,15 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { desiredState } from '../../../operator/src/reconcile/desired-state.ts';
 import type { DesiredState } from '../../../operator/src/reconcile/contract.ts';
 import { configOf, find, podSpec } from './desired-state-queries.ts';
-import { aService, anInput, credentials, NAMESPACE, tlsCertificate } from './reconcile-fixture.ts';
+import { MAX_COLLECTOR_NAME } from '../../../operator/src/reconcile/child-meta.ts';
+import {
+  aCollector,
+  aService,
+  anInput,
+  credentials,
+  NAMESPACE,
+  tlsCertificate,
+} from './reconcile-fixture.ts';
 
 test('a Collector with two Services renders every child, owned by the Collector and labelled', () => {
   const d = desiredState(anInput());
@@ -130,4 +138,21 @@ test('desiredState is pure: same input, same output, input untouched', () => {
   const copy = structuredClone(input);
   assert.deepEqual(desiredState(input), desiredState(input));
   assert.deepEqual(input, copy);
+});
+
+test('the longest Collector name the CRD allows names every child within 63 characters; one more renders nothing', () => {
+  const longest = `a${'b'.repeat(MAX_COLLECTOR_NAME - 1)}`;
+  const ok = desiredState(
+    anInput({ collector: aCollector({}, longest), services: [aService('s', {}, longest)] }),
+  );
+  assert.ok(ok.objects.length > 0);
+  for (const o of ok.objects) assert.ok(o.metadata!.name!.length <= 63, `${o.kind} ${o.metadata?.name}`);
+  const tooLong = `${longest}c`;
+  const d = desiredState(
+    anInput({ collector: aCollector({}, tooLong), services: [aService('s', {}, tooLong)] }),
+  );
+  assert.deepEqual(d.objects, []);
+  const valid = d.conditions.find((c) => c.type === 'ConfigValid')!;
+  assert.deepEqual([valid.status, valid.reason], ['False', 'CrdRuleViolated']);
+  assert.match(valid.message, new RegExp(`^Collector ${tooLong}: the Collector name must be a DNS label`));
 });

@@ -1,9 +1,13 @@
 // Custom resource handling against a CRD's structural openAPIV3Schema, in the apiserver's order:
 // prune unknown fields → drop non-nullable nulls → apply defaults → validate (OpenAPI keywords, list-type
-// uniqueness, then the CEL subset from cel-subset.ts).
+// uniqueness, then the CRD's CEL rules through operator/src/k8s/validation-rules.ts, the operator's own evaluator).
 
 import { fieldError, type StatusCause } from './api-error.ts';
-import { CelError, compileCel, type CompiledRule } from './cel-subset.ts';
+import {
+  nodeRuleViolations,
+  unevaluableRules,
+  type UnevaluableRule,
+} from '../../../operator/src/k8s/validation-rules.ts';
 import { cloneJson, isJsonObject, jsonEqual, type JsonObject, type JsonValue } from './json-value.ts';
 import { itemKey, listSemanticsFromSchema } from './list-semantics.ts';
 
@@ -85,48 +89,11 @@ function defaultValue(value: JsonValue, schema: JsonObject, root = false): void 
   }
 }
 
-export interface UnenforcedRule {
-  path: string;
-  rule: string;
-  why: string;
-}
-
-const compiled = new WeakMap<JsonObject, CompiledRule | CelError>();
-
-function compiledRule(ruleSpec: JsonObject): CompiledRule | CelError {
-  let entry = compiled.get(ruleSpec);
-  if (!entry) {
-    try {
-      entry = compileCel(String(ruleSpec.rule ?? ''));
-      if (ruleSpec.optionalOldSelf === true) entry = new CelError('optionalOldSelf is not supported');
-    } catch (err) {
-      entry = err instanceof CelError ? err : new CelError(String(err));
-    }
-    compiled.set(ruleSpec, entry);
-  }
-  return entry;
-}
+export type UnenforcedRule = UnevaluableRule;
 
 /** Lists the x-kubernetes-validations rules this server cannot evaluate (they are skipped, not guessed). */
-export function unenforcedRules(schema: JsonObject | undefined, path = ''): UnenforcedRule[] {
-  if (!schema) return [];
-  const out: UnenforcedRule[] = [];
-  const rules = schema['x-kubernetes-validations'];
-  if (Array.isArray(rules)) {
-    for (const rule of rules) {
-      if (!isJsonObject(rule)) continue;
-      const c = compiledRule(rule);
-      if (c instanceof CelError) out.push({ path, rule: String(rule.rule), why: c.message });
-    }
-  }
-  if (isJsonObject(schema.properties)) {
-    for (const [k, v] of Object.entries(schema.properties))
-      if (isJsonObject(v)) out.push(...unenforcedRules(v, childPath(path, k)));
-  }
-  if (isJsonObject(schema.items)) out.push(...unenforcedRules(schema.items, `${path}[*]`));
-  if (isJsonObject(schema.additionalProperties))
-    out.push(...unenforcedRules(schema.additionalProperties, `${path}[*]`));
-  return out;
+export function unenforcedRules(schema: JsonObject | undefined): UnenforcedRule[] {
+  return unevaluableRules(schema);
 }
 
 export function validateAgainstSchema(
@@ -372,39 +339,8 @@ function validateCel(
   old: JsonValue | undefined,
   causes: StatusCause[],
 ): void {
-  const rules = schema['x-kubernetes-validations'];
-  if (!Array.isArray(rules)) return;
-  for (const ruleSpec of rules) {
-    if (!isJsonObject(ruleSpec)) continue;
-    const rule = compiledRule(ruleSpec);
-    if (rule instanceof CelError) continue;
-    if (rule.usesOldSelf && old === undefined) continue;
-    const target = typeof ruleSpec.fieldPath === 'string' ? `${field}${ruleSpec.fieldPath}` : field;
-    let message: string;
-    try {
-      const result = rule.evaluate({ self: value, oldSelf: old });
-      if (result === true) continue;
-      message = ruleMessage(ruleSpec, value, old);
-    } catch (err) {
-      if (!(err instanceof CelError)) throw err;
-      message = `${err.message} evaluating rule: ${rule.source}`;
-    }
-    causes.push(
-      celCause(String(ruleSpec.reason ?? 'FieldValueInvalid'), target, celTypeName(value), message),
-    );
-  }
-}
-
-function ruleMessage(ruleSpec: JsonObject, self: JsonValue, old: JsonValue | undefined): string {
-  if (typeof ruleSpec.messageExpression === 'string') {
-    try {
-      const rendered = compileCel(ruleSpec.messageExpression).evaluate({ self, oldSelf: old });
-      if (typeof rendered === 'string' && rendered !== '') return rendered;
-    } catch {
-      // Falls back to `message` like the apiserver does when messageExpression fails.
-    }
-  }
-  return typeof ruleSpec.message === 'string' ? ruleSpec.message : `failed rule: ${String(ruleSpec.rule)}`;
+  for (const v of nodeRuleViolations(value, schema, old, field))
+    causes.push(celCause(v.reason, v.path, celTypeName(value), v.message));
 }
 
 function celCause(reason: string, field: string, type: string, message: string): StatusCause {

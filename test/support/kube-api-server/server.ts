@@ -232,7 +232,7 @@ export class KubeApiTestServer {
     return this.#controllers?.runningPods(`${namespace}/${name}`) ?? 0;
   }
 
-  /** x-kubernetes-validations rules of installed CRDs that this server skips (outside its CEL subset). */
+  /** x-kubernetes-validations rules of installed CRDs that this server skips (libraries the CEL evaluator lacks). */
   unenforcedValidations(): UnenforcedValidation[] {
     return this.#registry
       .all()
