@@ -188,12 +188,14 @@ describe('the Helm chart on a real API server', { timeout: 600_000 }, () => {
       RELEASE_NS,
     ]);
 
-    await cluster.kubectl(['create', 'namespace', EXAMPLE_NS]);
+    await cluster.kubectlOk(['create', 'namespace', EXAMPLE_NS]);
     await cluster.kubectlOk(['apply', '-f', '-'], {
       input: yamlDocs([credentialsSecret(EXAMPLE_NS), certificateSecret(EXAMPLE_NS)]),
     });
     await cluster.kubectlOk([
       'apply',
+      '-n',
+      EXAMPLE_NS,
       '-f',
       `${ROOT}examples/microsoft-graph/collector.yaml`,
       '-f',

@@ -11,6 +11,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
+const EXAMPLE_NS = 'devo-collectors';
 
 /** Every Kubernetes manifest among examples/*\/*.yaml (the sandbox's runtime config.yaml is not one). */
 function exampleManifests(): string[] {
@@ -54,25 +55,29 @@ describe('installing on a real API server with the real kubectl', { timeout: 300
     assert.equal(get.code, 0, get.stderr);
   });
 
-  test('every example applies', async () => {
+  test('every example applies, into a namespace the user chooses', async () => {
     const files = exampleManifests();
     assert.ok(files.length >= 2, `examples found: ${files.join(', ')}`);
-    // Namespaces first, as `kubectl apply -f` of several files needs.
-    const args = ['apply'];
-    for (const f of files) args.push('-f', f);
-    const first = await cluster.kubectl(args);
-    const r = first.code === 0 ? first : await cluster.kubectl(args);
+    await cluster.kubectlOk(['create', 'namespace', EXAMPLE_NS]);
+    const r = await cluster.kubectl(['apply', '-n', EXAMPLE_NS, ...files.flatMap((f) => ['-f', f])]);
     assert.equal(r.code, 0, `kubectl apply of the examples failed:\n${r.stderr}`);
-    const collectors = await cluster.kubectlOk(['get', 'collectors', '-A', '-o', 'name']);
-    assert.ok(collectors.trim().split('\n').length >= 2, collectors);
-    const services = await cluster.kubectlOk(['get', 'services.collectors.devo.com', '-A', '-o', 'name']);
+    const collectors = await cluster.kubectlOk(['get', 'collectors', '-n', EXAMPLE_NS, '-o', 'name']);
+    assert.equal(collectors.trim().split('\n').length, 2, collectors);
+    const services = await cluster.kubectlOk([
+      'get',
+      'services.collectors.devo.com',
+      '-n',
+      EXAMPLE_NS,
+      '-o',
+      'name',
+    ]);
     assert.equal(services.trim().split('\n').length, 8, services);
   });
 
   test('render output applies as it is (server-side dry run)', async () => {
     const rendered = await run(
       process.execPath,
-      [OPERATOR_MAIN, 'render', '-f', join(ROOT, 'examples/microsoft-graph')],
+      [OPERATOR_MAIN, 'render', '-n', EXAMPLE_NS, '-f', join(ROOT, 'examples/microsoft-graph')],
       {
         maxBuffer: 16 * 1024 * 1024,
       },

@@ -4,6 +4,7 @@
 // namespace per test, the operator's own `run` code in this process as a certificate user.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { parse } from 'yaml';
 import { startRealCluster, type RealCluster } from '../support/real-cluster/cluster.ts';
 import {
   aCollector,
@@ -150,6 +151,16 @@ describe('the operator on a real API server', { timeout: 600_000 }, () => {
     );
     await replicaSetFor(ns, 'roll', second);
     assert.equal((await api.replicaSets(ns, 'roll')).length, 2);
+    const config = parse(
+      (await api.core.readNamespacedConfigMap({ name: 'roll-config', namespace: ns })).data!['config.yaml']!,
+    ) as { inputs: Record<string, { services: Record<string, { request_period_in_seconds?: number }> }> };
+    assert.equal(config.inputs.microsoft_graph_audit!.services.signIns!.request_period_in_seconds, 600);
+    await waitFor(
+      'status with the new hash',
+      async () => (await api.collector(ns, 'roll'))?.status?.configHash === second,
+      30_000,
+      200,
+    );
   });
 
   test('a certificate Secret rotation rolls the Deployment', async () => {
@@ -173,6 +184,10 @@ describe('the operator on a real API server', { timeout: 600_000 }, () => {
     );
     await replicaSetFor(ns, 'rot', second);
     assert.equal((await api.replicaSets(ns, 'rot')).length, 2);
+    // Nothing of the Secret's content reaches the config, the Deployment or the status.
+    const config = await api.core.readNamespacedConfigMap({ name: 'rot-config', namespace: ns });
+    for (const written of [config, await api.deployment(ns, 'rot'), await api.collector(ns, 'rot')])
+      assert.ok(!JSON.stringify(written).includes('serial-2'));
   });
 
   test('deleting a Collector removes its children (the garbage collector)', async () => {
@@ -193,6 +208,23 @@ describe('the operator on a real API server', { timeout: 600_000 }, () => {
       60_000,
       250,
     );
+    const orphan = await waitFor(
+      'the Service reports its Collector gone',
+      async () => {
+        const svc = (await api.custom.getNamespacedCustomObject({
+          group: 'collectors.devo.com',
+          version: 'v1alpha1',
+          namespace: ns,
+          plural: 'services',
+          name: 'gone-signins',
+        })) as { status?: { conditions?: { type: string; status: string; reason: string }[] } };
+        const ready = svc.status?.conditions?.find((c) => c.type === 'Ready');
+        return ready?.reason === 'CollectorNotFound' && ready;
+      },
+      30_000,
+      200,
+    );
+    assert.equal(orphan.status, 'False');
     const pods = await api.core.listNamespacedPod({ namespace: ns });
     await waitFor(
       'no collector pod left',
