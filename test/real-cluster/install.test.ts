@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { startRealCluster, type RealCluster } from '../support/real-cluster/cluster.ts';
-import { installCrds, OPERATOR_MAIN, ROOT } from './support.ts';
+import { installCrds, OPERATOR_MAIN, ROOT, waitFor } from './support.ts';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
@@ -49,7 +49,17 @@ describe('installing on a real API server with the real kubectl', { timeout: 300
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     assert.match(readme, /kubectl apply --validate=false -f crds\//, 'the README gives this command');
     await installCrds(cluster);
-    const explain = await cluster.kubectlOk(['explain', 'collectors.spec.resources']);
+    // The apiserver publishes a new CRD's OpenAPI model a moment after the CRD is Established.
+    const explain = await waitFor(
+      'kubectl explain collectors.spec.resources',
+      async () => {
+        const r = await cluster.kubectl(['explain', 'collectors.spec.resources']);
+        if (r.code !== 0) throw new Error(r.stderr);
+        return r.stdout;
+      },
+      60_000,
+      1000,
+    );
     assert.match(explain, /limits/);
     const get = await cluster.kubectl(['get', 'devo', '-A']);
     assert.equal(get.code, 0, get.stderr);
