@@ -116,15 +116,28 @@ describe('RBAC on a real API server', { timeout: 600_000 }, () => {
       (r) => !(r.apiGroups.includes('apps') && r.resources.includes('deployments')),
     );
     await cluster.kubectlOk(['apply', '-f', '-'], { input: yamlDocs([{ ...clusterRole, rules }]) });
-    await api.create(aCollector(ns, 'denied'));
-    await api.create(aService(ns, 'denied-signins', 'denied', 'signIns'));
-    const c = await api.waitForCondition(ns, 'denied', 'Degraded', 'True', 60_000);
-    const degraded = c.status!.conditions!.find((x) => x.type === 'Degraded')!;
-    assert.match(degraded.message, /forbidden/);
-    assert.match(degraded.message, /deployments/);
-    assert.match(degraded.message, new RegExp(`User "${OPERATOR_USER}" cannot \\w+ resource "deployments"`));
-    assert.match(degraded.message, new RegExp(`namespace "${ns}"`));
-    await cluster.kubectlOk(['apply', '-f', '-'], { input: yamlDocs([clusterRole]) });
+    try {
+      await api.create(aCollector(ns, 'denied'));
+      await api.create(aService(ns, 'denied-signins', 'denied', 'signIns'));
+      const degraded = await waitFor(
+        'Degraded=True for the missing permission',
+        async () => {
+          const c = await api.collector(ns, 'denied');
+          const d = c?.status?.conditions?.find((x) => x.type === 'Degraded');
+          return d?.status === 'True' && /forbidden/.test(d.message) && d;
+        },
+        60_000,
+        250,
+      );
+      assert.match(degraded.message, /deployments/);
+      assert.match(
+        degraded.message,
+        new RegExp(`User "${OPERATOR_USER}" cannot \\w+ resource "deployments"`),
+      );
+      assert.match(degraded.message, new RegExp(`namespace "${ns}"`));
+    } finally {
+      await cluster.kubectlOk(['apply', '-f', '-'], { input: yamlDocs([clusterRole]) });
+    }
   });
 
   describe('the collector runtime with its own ServiceAccount token', () => {
@@ -253,7 +266,9 @@ describe('RBAC on a real API server', { timeout: 600_000 }, () => {
       // The operator would put its Role back; stop it first, then take the ConfigMap rule away.
       await operator?.stop('test: edit the Role by hand');
       operator = undefined;
-      const role = JSON.parse(await cluster.kubectlOk(['get', 'role', 'rt', '-n', ns, '-o', 'json'])) as {
+      const role = JSON.parse(
+        await cluster.kubectlOk(['get', 'role', 'rt-runtime', '-n', ns, '-o', 'json']),
+      ) as {
         rules: { resources: string[] }[];
       };
       const rules = role.rules.filter((r) => !r.resources.includes('configmaps'));
