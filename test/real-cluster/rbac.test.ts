@@ -276,7 +276,7 @@ describe('RBAC on a real API server', { timeout: 600_000 }, () => {
       await cluster.kubectlOk([
         'patch',
         'role',
-        'rt',
+        'rt-runtime',
         '-n',
         ns,
         '--type=merge',
