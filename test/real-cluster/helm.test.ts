@@ -27,7 +27,11 @@ interface Case {
   apiVersions?: string[];
 }
 
-const MONITORING = ['monitoring.coreos.com/v1/ServiceMonitor', 'monitoring.coreos.com/v1/PrometheusRule'];
+const MONITORING = [
+  'monitoring.coreos.com/v1',
+  'monitoring.coreos.com/v1/ServiceMonitor',
+  'monitoring.coreos.com/v1/PrometheusRule',
+];
 const MATRIX: Case[] = [
   { name: 'defaults (cluster-wide, CRDs on)', set: [] },
   { name: 'cluster-wide, CRDs off', set: ['crds.install=false'] },
@@ -129,7 +133,7 @@ describe('the Helm chart on a real API server', { timeout: 600_000 }, () => {
       '--namespace',
       RELEASE_NS,
       '--server-side=false',
-      '--wait=false',
+      '--disable-openapi-validation',
     ]);
     assert.equal(install.code, 0, install.stderr);
     await cluster.kubectlOk([
@@ -145,6 +149,7 @@ describe('the Helm chart on a real API server', { timeout: 600_000 }, () => {
       '--namespace',
       RELEASE_NS,
       '--server-side=false',
+      '--disable-openapi-validation',
       '--set',
       'serviceMonitor.enabled=true',
       '--set',

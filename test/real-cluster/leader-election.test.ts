@@ -49,7 +49,7 @@ describe('leader election between two operator processes', { timeout: 300_000 },
   const identityOf = (o: OperatorProcess) =>
     o.logs.find((l) => l.msg === 'Started operator HTTP server')?.identity;
 
-  test('one leads and reconciles; SIGKILL of the leader hands over within the lease time', async () => {
+  test('one leads and reconciles; SIGKILL of the leader hands over within the lease time', async (t) => {
     const args = ['--leader-elect', '--leader-election-namespace', NS, '--namespaces', NS];
     const first = spawnOperator(cluster.admin.file, args);
     operators.push(first);
@@ -79,6 +79,7 @@ describe('leader election between two operator processes', { timeout: 300_000 },
       100,
     );
     const handover = Date.now() - killedAt;
+    t.diagnostic(`hand-over ${handover} ms after SIGKILL (lease ${LEASE_MS} ms, retry ${RETRY_MS} ms)`);
     // Expiry of the last renewal, plus at most one retry period; the slack is for a loaded machine.
     assert.ok(handover <= LEASE_MS + 2 * RETRY_MS, `hand-over took ${handover} ms`);
 
