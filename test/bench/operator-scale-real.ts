@@ -252,3 +252,5 @@ export async function main(argv: string[]): Promise<void> {
   await replaceSection('Operator scale on a real API server', lines.join('\n'));
   console.log(lines.join('\n'));
 }
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main(process.argv);

@@ -383,9 +383,12 @@ export function describeResults(results: OperatorScaleResult[]): string[] {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes('--real-cluster')) {
-  // The same workload on a real kube-apiserver, etcd and kube-controller-manager (operator-scale-real.ts).
-  const { main } = await import('./operator-scale-real.ts');
-  await main(process.argv);
+  // The same workload on a real kube-apiserver, etcd and kube-controller-manager (operator-scale-real.ts,
+  // its own process: it imports this module's builders).
+  const { spawnSync } = await import('node:child_process');
+  const real = fileURLToPath(new URL('./operator-scale-real.ts', import.meta.url));
+  process.exitCode =
+    spawnSync(process.execPath, [real, ...process.argv.slice(2)], { stdio: 'inherit' }).status ?? 1;
 } else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   // --collectors 1000 (default) or a list: --collectors 100,500,1000; --note "text" (repeatable) adds a note.
   const arg = process.argv.indexOf('--collectors');
