@@ -76,7 +76,8 @@ export interface WindowedSource<State> extends PollingSource {
   /**
    * Optional: what the fresh items of a page stand for (Office 365: the items are content
    * descriptors keyed by content id, expanded into the records of their blobs). The source then counts
-   * received/duplicate records itself in `counts`; the loop's keys stay the items' keys.
+   * received/duplicate records itself in `counts`; the loop's keys stay the items' keys. Called only
+   * when a page has fresh items.
    */
   expand?(
     items: readonly JsonRecord[],
@@ -127,7 +128,7 @@ export function createWindowedPuller<State>(
       timeOf,
       source.expand ? undefined : summary,
     );
-    const records = source.expand ? await source.expand(fresh, summary, signal) : fresh;
+    const records = source.expand && fresh.length > 0 ? await source.expand(fresh, summary, signal) : fresh;
     const events = records.map((record) => ({ tag: tagOf(record), record }));
     const next = seen.clone();
     for (const [k, t] of keys) next.add(k, t);
