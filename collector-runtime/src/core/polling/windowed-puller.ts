@@ -28,7 +28,7 @@
 // - The trailing lateMs is re-read every pull, for records the API shows late; the keys absorb repeats.
 import type { Puller, PullerContext, CommonServiceSettings } from '../../inputs/definition.ts';
 import { RecentKeys } from '../../dedup/recent-keys.ts';
-import { selectFresh, summarisePull, type JsonRecord, type PollingSource } from './polling-source.ts';
+import { pollingPuller, selectFresh, type JsonRecord, type PollingSource } from './polling-source.ts';
 
 export interface TimeWindow {
   /** Inclusive start, epoch ms. */
@@ -138,52 +138,48 @@ export function createWindowedPuller<State>(
     source.delivered?.(records);
   }
 
-  return {
-    setup: (signal) => source.setup(signal),
-    pull: (signal) =>
-      summarisePull(
-        ctx,
-        source,
-        () => seen,
-        async (summary) => {
-          const now = clock.now();
-          const end = now - delayMs;
-          const start = ctx.service.start_time_in_utc ?? now - historyMs;
-          watermark ??= start;
-          let from = Math.max(start, watermark - lateMs);
-          const oldest = maxAgeMs === undefined ? -Infinity : now - maxAgeMs;
-          if (from < oldest) {
-            if (watermark < oldest) skipped(watermark, oldest);
-            watermark = Math.max(watermark, oldest);
-            from = oldest;
-          }
-          while (from < end && !signal.aborted) {
-            const to = Math.min(end, from + maxMs);
-            try {
-              await source.readWindow(
-                { from, to },
-                (page) => deliverPage(page, { from, to }, summary, signal),
-                signal,
-              );
-            } catch (err) {
-              const kept = source.skipTo?.(err, { from, to });
-              if (kept === undefined || kept <= from) throw err;
-              skipped(from, kept);
-              watermark = Math.max(watermark, kept);
-              from = kept;
-              continue;
-            }
-            // The whole window is delivered: move the watermark and forget keys no query can return again.
-            watermark = Math.max(watermark, to);
-            seen.prune(watermark - lateMs);
-            await ctx.commit([], source.save(watermark, seen.toJSON(), undefined));
-            ctx.telemetry.checkpoint(watermark);
-            from = to;
-          }
-          summary.upToDate = from >= end;
-        },
-      ),
-  };
+  return pollingPuller(
+    ctx,
+    source,
+    () => seen,
+    async (summary, signal) => {
+      const now = clock.now();
+      const end = now - delayMs;
+      const start = ctx.service.start_time_in_utc ?? now - historyMs;
+      watermark ??= start;
+      let from = Math.max(start, watermark - lateMs);
+      const oldest = maxAgeMs === undefined ? -Infinity : now - maxAgeMs;
+      if (from < oldest) {
+        if (watermark < oldest) skipped(watermark, oldest);
+        watermark = Math.max(watermark, oldest);
+        from = oldest;
+      }
+      while (from < end && !signal.aborted) {
+        const to = Math.min(end, from + maxMs);
+        try {
+          await source.readWindow(
+            { from, to },
+            (page) => deliverPage(page, { from, to }, summary, signal),
+            signal,
+          );
+        } catch (err) {
+          const kept = source.skipTo?.(err, { from, to });
+          if (kept === undefined || kept <= from) throw err;
+          skipped(from, kept);
+          watermark = Math.max(watermark, kept);
+          from = kept;
+          continue;
+        }
+        // The whole window is delivered: move the watermark and forget keys no query can return again.
+        watermark = Math.max(watermark, to);
+        seen.prune(watermark - lateMs);
+        await ctx.commit([], source.save(watermark, seen.toJSON(), undefined));
+        ctx.telemetry.checkpoint(watermark);
+        from = to;
+      }
+      summary.upToDate = from >= end;
+    },
+  );
 
   function skipped(requested: number, available: number) {
     log.warn(
