@@ -3,6 +3,7 @@
 // desired → write status. Reset order: (a) status says wiping, (b) wipe, (b') status says wiped,
 // (c) apply the new config, (d) record the fingerprint; each step is durable before the next starts.
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { stateKey } from '../../../collector-runtime/src/state/store.ts';
 import type { Logger } from 'pino';
 import { CONDITION } from '../api/conditions.ts';
 import type { CollectorResource, ServiceResource } from '../api/types.ts';
@@ -19,7 +20,6 @@ import { formatResetEntry, planResets, resetFingerprint } from './reset-plan.ts'
 import { wipeServiceState } from './reset.ts';
 import { secretView } from './secret-digest.ts';
 import { writeOrphanServiceStatuses, writeServiceStatuses } from './service-status.ts';
-import { serviceStateKey, stateLocation } from './state-location.ts';
 import { involvedObject, type StatusWriter } from './status-writer.ts';
 import type { ReconcileResult } from './work-queue.ts';
 
@@ -173,7 +173,7 @@ export async function reconcileCollector(deps: ReconcilerDeps, key: string): Pro
       for (const service of plan.toFinish) {
         resets[service.metadata.name] = resetFingerprint(service);
         resetCompleted.push(service);
-        deps.metrics?.resetsTotal.inc({ persistence: stateLocation(collector, desired).type });
+        deps.metrics?.resetsTotal.inc({ persistence: desired.state.location.type });
         log.info({ service: service.metadata.name }, 'Reset Service state');
         await deps.events.record(
           involvedObject(collector),
@@ -233,7 +233,6 @@ async function advanceResets(
       );
     }
   }
-  const location = stateLocation(collector, desired);
   const owner = objectKey(collector.metadata.namespace, collector.metadata.name);
   for (const service of toWipe) {
     const outcome = await wipeServiceState(
@@ -247,9 +246,10 @@ async function advanceResets(
       },
       {
         collector,
-        location,
+        location: desired.state.location,
+        deployment: desired.objects.find((o) => o.kind === 'Deployment'),
         service,
-        key: serviceStateKey(collector, desired, service),
+        key: stateKey(collector.spec.source, desired.state.inputId, service.spec.service),
         fingerprint: resetFingerprint(service),
       },
     );

@@ -18,7 +18,7 @@ import { secretProblems } from './secret-layout.ts';
 import { addServiceAccount } from './service-account.ts';
 import type { FieldProblem } from './field-problem.ts';
 import { configValidCondition, problemsByService, secretsFoundCondition } from './status.ts';
-import { addStateStore, usesVolume } from './state-store.ts';
+import { addStateStore, stateLocation, usesVolume } from './state-store.ts';
 
 export function desiredState(input: ReconcileInput): DesiredState {
   const { collector, settings } = input;
@@ -42,7 +42,12 @@ export function desiredState(input: ReconcileInput): DesiredState {
     configValidCondition({ ruleErrors, errors, warnings: verdict.warnings }, services.length),
     secretsFoundCondition(missing, metadata.namespace),
   ];
-  const result = { conditions, serviceProblems: problemsByService(errors), configHash: hash };
+  const result = {
+    conditions,
+    serviceProblems: problemsByService(errors),
+    configHash: hash,
+    state: { location: stateLocation(collector), inputId: rendered.inputId },
+  };
   const names = childNames(metadata.name);
   if (errors.length > 0) return { ...result, objects: [], withheld: everyChild(collector) };
 

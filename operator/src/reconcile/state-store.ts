@@ -4,8 +4,22 @@
 import { ApiObject, type Chart } from 'cdk8s';
 import type { CollectorResource } from '../api/types.ts';
 import { childMetadata, childNames } from './child-meta.ts';
+import { RUNTIME_DIRS } from './config-render.ts';
 
 export const DEFAULT_STATE_SIZE = '1Gi';
+
+/** Where the runtime keeps a Collector's checkpoints: what a state reset wipes. */
+export type StateLocation =
+  | { type: 'configmap'; namespace: string; name: string }
+  | { type: 'pvc'; namespace: string; claimName: string; mountPath: string };
+
+export function stateLocation(collector: CollectorResource): StateLocation {
+  const namespace = collector.metadata.namespace ?? 'default';
+  const name = childNames(collector.metadata.name).state;
+  return usesVolume(collector)
+    ? { type: 'pvc', namespace, claimName: name, mountPath: RUNTIME_DIRS.state }
+    : { type: 'configmap', namespace, name };
+}
 
 export function usesVolume(collector: CollectorResource): boolean {
   return collector.spec.persistence?.type === 'PersistentVolumeClaim';
