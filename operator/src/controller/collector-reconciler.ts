@@ -14,13 +14,18 @@ import type { DesiredState, OperatorSettings, ReconcileInput } from '../reconcil
 import type { OperatorMetrics } from '../metrics.ts';
 import { childKey, type ChildApplier } from './child-applier.ts';
 import { objectKey, splitKey, type ClusterCache } from './cluster-cache.ts';
-import { buildCollectorStatus, type CollectorStatusInput } from './collector-status.ts';
+import { buildCollectorStatus, type CollectorStatusInput } from '../reconcile/status.ts';
 import type { EventRecorder } from './event-recorder.ts';
 import { formatResetEntry, planResets, resetFingerprint } from './reset-plan.ts';
 import { wipeServiceState } from './reset.ts';
 import { secretView } from './secret-digest.ts';
-import { writeOrphanServiceStatuses, writeServiceStatuses } from './service-status.ts';
-import { involvedObject, type StatusWriter } from './status-writer.ts';
+
+import {
+  involvedObject,
+  writeOrphanServiceStatuses,
+  writeServiceStatuses,
+  type StatusWriter,
+} from './status-writer.ts';
 import type { ReconcileResult } from './work-queue.ts';
 
 export interface ReconcilerDeps {
