@@ -12,26 +12,55 @@ export interface SchemaIssue {
   message: string;
 }
 
-const ajv = new Ajv({
+const OPTIONS = {
   allErrors: true,
-  useDefaults: true,
   verbose: true,
   // Kubernetes' own keywords (x-kubernetes-*, nullable) and formats (int64) are not JSON Schema's.
   strict: false,
   validateFormats: false,
   validateSchema: false,
   logger: false,
-});
+} as const;
+/** Fills in defaults as it validates (render, chart values). */
+const defaulting = new Ajv({ ...OPTIONS, useDefaults: true });
+/** Leaves the value alone (the test API server applies defaults and prunes in its own steps first). */
+const checking = new Ajv(OPTIONS);
 const compiled = new WeakMap<JsonSchema, ValidateFunction>();
+const compiledForServer = new WeakMap<JsonSchema, ValidateFunction>();
 
 function validatorFor(schema: JsonSchema): ValidateFunction {
   let validate = compiled.get(schema);
   if (!validate) {
-    const { $schema: _metaSchema, ...rest } = asJsonSchema(schema) as JsonSchema;
-    validate = ajv.compile(rest);
+    const { $schema: _metaSchema, ...rest } = asJsonSchema(schema, true) as JsonSchema;
+    validate = defaulting.compile(rest);
     compiled.set(schema, validate);
   }
   return validate;
+}
+
+/**
+ * The OpenAPI keyword errors of a custom resource after the API server's own pruning and defaulting (the
+ * test API server maps them to its Status causes). apiVersion, kind and metadata are validated elsewhere.
+ */
+export function structuralErrors(value: unknown, schema: JsonSchema): ErrorObject[] {
+  let validate = compiledForServer.get(schema);
+  if (!validate) {
+    const root = asJsonSchema(schema, false) as JsonSchema;
+    const { apiVersion: _a, kind: _k, metadata: _m, ...properties } = (root.properties ?? {}) as JsonSchema;
+    validate = checking.compile({ ...root, properties });
+    compiledForServer.set(schema, validate);
+  }
+  validate(value);
+  return validate.errors ?? [];
+}
+
+/** "/spec/items/0/name" → "spec.items[0].name". */
+export function dottedPath(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((path, p) => (/^\d+$/.test(p) ? `${path}[${p}]` : join(path, p)), '');
 }
 
 /** The problems of `value` (defaults applied first, unknown fields included). */
@@ -49,14 +78,20 @@ export function withDefaults<T>(value: T, schema: JsonSchema): T {
   return copy;
 }
 
-/** A CRD schema node as plain JSON Schema (see the header); other schemas pass unchanged. */
-function asJsonSchema(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(asJsonSchema);
+/**
+ * A CRD schema node as plain JSON Schema (see the header); other schemas pass unchanged. `closed`: objects
+ * with properties reject other fields (the test API server prunes them before it validates instead).
+ */
+function asJsonSchema(node: unknown, closed: boolean): unknown {
+  if (Array.isArray(node)) return node.map((n) => asJsonSchema(n, closed));
   if (typeof node !== 'object' || node === null) return node;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(node)) out[k] = asJsonSchema(v);
+  for (const [k, v] of Object.entries(node))
+    out[k] = k === 'enum' || k === 'default' ? v : asJsonSchema(v, closed);
   if (out['x-kubernetes-int-or-string'] === true) out.type = ['integer', 'string'];
+  if (out.nullable === true && typeof out.type === 'string') out.type = [out.type, 'null'];
   if (
+    closed &&
     out.type === 'object' &&
     typeof out.properties === 'object' &&
     out.additionalProperties === undefined &&
@@ -72,7 +107,7 @@ function shown(error: ErrorObject): boolean {
 }
 
 function issueOf(error: ErrorObject): SchemaIssue {
-  const path = dotted(error.instancePath);
+  const path = dottedPath(error.instancePath);
   const at = (message: string, where = path) => ({ path: where || '(root)', message });
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
@@ -93,15 +128,6 @@ function issueOf(error: ErrorObject): SchemaIssue {
     default:
       return at(error.message ?? `fails ${error.keyword}`);
   }
-}
-
-/** "/spec/items/0/name" → "spec.items[0].name". */
-function dotted(pointer: string): string {
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce((path, p) => (/^\d+$/.test(p) ? `${path}[${p}]` : join(path, p)), '');
 }
 
 function describeType(type: unknown): string {
