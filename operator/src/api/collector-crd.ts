@@ -1,7 +1,7 @@
 // The Collector kind: one collector runtime pulling one source (a seeds input) into Devo. This schema is
 // the single source of crds/collectors.collectors.devo.com.yaml and of the chart's copy.
 import { MAX_COLLECTOR_NAME } from '../reconcile/child-meta.ts';
-import { RESERVED_INPUT_SETTINGS } from '../reconcile/config-render.ts';
+import { RESERVED_INPUT_SETTINGS } from './config-keys.ts';
 import { CONDITION } from './conditions.ts';
 import {
   conditionsSchema,

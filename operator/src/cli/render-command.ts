@@ -9,7 +9,6 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { collectorCrd } from '../api/collector-crd.ts';
 import type { JsonSchema } from '../api/crd-definition.ts';
 import { credentialKeys } from '../api/offered-sources.ts';
-import { checkAgainstSchema, withDefaults } from '../api/schema-check.ts';
 import { serviceCrd } from '../api/service-crd.ts';
 import { API_VERSION, GROUP, type CollectorResource, type ServiceResource } from '../api/types.ts';
 import type { SecretView } from '../reconcile/contract.ts';
@@ -209,6 +208,8 @@ async function render(opts: Options, io: RenderIo): Promise<number> {
 }
 
 async function load(opts: Options, read: (path: string) => Promise<string>): Promise<Loaded> {
+  // Loaded here, not at start-up: the JSON Schema validator is ~11 MiB of RSS the `run` command never needs.
+  const { checkAgainstSchema, withDefaults } = await import('../api/schema-check.ts');
   const out: Loaded = { collectors: [], services: [], secrets: new Map() };
   const problems: string[] = [];
   const schemas: Record<string, JsonSchema> = {

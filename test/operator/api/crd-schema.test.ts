@@ -101,8 +101,12 @@ test('both kinds: one served version, status subresource, category devo, no conv
     assert.equal(v!.served && v!.storage, true);
     assert.deepEqual(v!.subresources, { status: {} });
     assert.deepEqual(crd.spec.names.categories, ['devo']);
+    assert.ok(crd.spec.names.shortNames.length > 0, `${crd.spec.names.kind} has a short name`);
     assert.deepEqual(crd.spec.conversion, { strategy: 'None' });
   }
+  // `kubectl get services` is the core kind: the README documents these ways to reach ours.
+  assert.deepEqual(serviceCrd().spec.names.shortNames, ['dsvc', 'devoservice']);
+  assert.deepEqual(collectorCrd().spec.names.shortNames, ['dcol', 'devocollector']);
   assert.deepEqual(
     collectorCrd().spec.versions[0]!.additionalPrinterColumns.map((c) => c.name),
     ['Source', 'Ready', 'Services', 'Last Pull', 'Age'],

@@ -156,3 +156,28 @@ test('the longest Collector name the CRD allows names every child within 63 char
   assert.deepEqual([valid.status, valid.reason], ['False', 'CrdRuleViolated']);
   assert.match(valid.message, new RegExp(`^Collector ${tooLong}: the Collector name must be a DNS label`));
 });
+
+test('the desired state says where the state lives and the input id, agreeing with the objects it renders', () => {
+  const pvc = desiredState(
+    anInput({
+      collector: aCollector({ persistence: { type: 'PersistentVolumeClaim' }, inputId: 'graph-1' }),
+    }),
+  );
+  const location = pvc.state.location;
+  assert.equal(location.type, 'pvc');
+  assert.equal(pvc.state.inputId, 'graph-1');
+  if (location.type !== 'pvc') return;
+  assert.ok(find(pvc, 'PersistentVolumeClaim', location.claimName));
+  const pod = podSpec(pvc) as any;
+  const volume = pod.volumes.find((v: any) => v.persistentVolumeClaim?.claimName === location.claimName);
+  const mount = pod.containers[0].volumeMounts.find((m: any) => m.name === volume.name);
+  assert.equal(mount.mountPath, location.mountPath);
+
+  const cm = desiredState(anInput());
+  assert.deepEqual(cm.state, {
+    location: { type: 'configmap', namespace: NAMESPACE, name: 'graph-audit-state' },
+    inputId: 'graph-audit',
+  });
+  assert.ok(find(cm, 'ConfigMap', 'graph-audit-state'));
+  assert.equal((configOf(cm).inputs as any).microsoft_graph_audit.id, 'graph-audit');
+});
