@@ -34,7 +34,7 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 need=()
-for p in dpkg-dev golang-go golang-github-modern-go-reflect2-dev golang-github-json-iterator-go-dev make rsync; do
+for p in dpkg-dev golang-go golang-github-modern-go-reflect2-dev golang-github-json-iterator-go-dev make rsync jq; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 
