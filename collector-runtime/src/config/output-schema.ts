@@ -6,7 +6,21 @@ import type { OutputConfig } from './runtime-config.ts';
 import { devoOutputDefaults } from '../output/devo-output-config.ts';
 import { streamSinkDefaults as d } from '../output/stream-sink-options.ts';
 import { syslogOutputDefaults } from '../output/syslog-output-config.ts';
-import { bool, dict, fail, int, join, num, obj, str, type Rule, type Shape } from './schema.ts';
+import {
+  bool,
+  dict,
+  fail,
+  int,
+  isMapping,
+  join,
+  num,
+  obj,
+  str,
+  warn,
+  type Rule,
+  type Shape,
+  type Walk,
+} from './schema.ts';
 import type { ValidateContext } from './validate-context.ts';
 
 export const OUTPUT_TYPES = ['devo_platform', 'syslog', 'console'] as const;
@@ -24,8 +38,10 @@ const streamOptions = {
   reconnect_initial_seconds: { rule: num({ min: 0.01 }), default: d.reconnect_initial_seconds },
   reconnect_max_seconds: { rule: num({ min: 0.01 }), default: d.reconnect_max_seconds },
   write_chunk_bytes: { rule: int({ min: 1024 }), default: d.write_chunk_bytes },
-  resend_window_bytes: { rule: int({ min: 0 }), default: d.resend_window_bytes },
-  resend_window_seconds: { rule: num({ min: 0 }), default: d.resend_window_seconds },
+  resend_buffer_bytes: { rule: int({ min: 64 * 1024 }), default: d.resend_buffer_bytes },
+  // Replaced by resend_buffer_bytes; still accepted so existing files keep working (see retiredResendKeys).
+  resend_window_bytes: { rule: int({ min: 0 }) },
+  resend_window_seconds: { rule: num({ min: 0 }) },
   compression: { rule: str({ oneOf: ['none', 'gzip'] }), default: d.compression },
   compression_level: { rule: int({ min: 1, max: 9 }), default: d.compression_level },
   compression_buffer_in_bytes: { rule: int({ min: 1024 }), default: d.compression_buffer_in_bytes },
@@ -101,6 +117,7 @@ function output(ctx: Pick<ValidateContext, 'files' | 'paths'>): Rule<OutputConfi
           ok = false;
         } else config[k] = file; // the sink gets absolute paths
       }
+      if (!retiredResendKeys(config, value, configPath, walk)) ok = false;
       if (
         typeof config.reconnect_max_seconds === 'number' &&
         config.reconnect_max_seconds < (config.reconnect_initial_seconds as number)
@@ -111,6 +128,47 @@ function output(ctx: Pick<ValidateContext, 'files' | 'paths'>): Rule<OutputConfi
       return ok ? ({ type, config } as OutputConfig) : undefined;
     },
   };
+}
+
+/**
+ * resend_window_bytes/_seconds bounded a time window of resent bytes, which lost data older than the window.
+ * The resend now keeps every byte not proven read: the byte bound carries over to resend_buffer_bytes (when
+ * that is not set), the time bound has no meaning any more. 0 used to turn the resend off, which is no longer
+ * possible. Returns false on an error.
+ */
+function retiredResendKeys(config: Record<string, unknown>, raw: unknown, path: string, walk: Walk): boolean {
+  const given = isMapping(raw) && isMapping(raw.config) ? raw.config : {};
+  const bytes = config.resend_window_bytes;
+  let ok = true;
+  if (typeof bytes === 'number') {
+    const min = 64 * 1024;
+    if ('resend_buffer_bytes' in given)
+      warn(
+        walk,
+        join(path, 'resend_window_bytes'),
+        'is replaced by resend_buffer_bytes, which is set: ignored',
+      );
+    else if (bytes < min) {
+      fail(
+        walk,
+        join(path, 'resend_window_bytes'),
+        `got ${bytes}: the resend can no longer be turned off; remove resend_window_bytes or set resend_buffer_bytes (at least ${min})`,
+      );
+      ok = false;
+    } else {
+      warn(walk, join(path, 'resend_window_bytes'), 'is an old name: use resend_buffer_bytes');
+      config.resend_buffer_bytes = bytes;
+    }
+  }
+  if (config.resend_window_seconds !== undefined)
+    warn(
+      walk,
+      join(path, 'resend_window_seconds'),
+      'is ignored: everything the receiver may not have read is resent, however old (resend_buffer_bytes bounds the memory)',
+    );
+  delete config.resend_window_bytes;
+  delete config.resend_window_seconds;
+  return ok;
 }
 
 export function outputsRule(
