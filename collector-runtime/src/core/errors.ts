@@ -11,6 +11,7 @@ export type CollectorErrorCode =
   | 'CR_ERR_STATE_IO'
   | 'CR_ERR_OUTPUT_TLS'
   | 'CR_ERR_OUTPUT_CONNECT'
+  | 'CR_ERR_STARTUP'
   | 'CR_ERR_SHUTDOWN';
 
 export class CollectorError extends Error {

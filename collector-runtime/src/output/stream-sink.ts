@@ -63,7 +63,8 @@ class StreamSink implements Sink {
   readonly #slots: Slot[];
   readonly #settings: ConnectionSettings;
   readonly #backoff: BackoffPolicy;
-  readonly #closing = new Set<Promise<unknown>>();
+  /** Connections being replaced (closing cleanly) and their close. */
+  readonly #closing = new Map<Connection, Promise<unknown>>();
   readonly #labels: { collector: string; output: string };
   readonly #bytes;
   readonly #resent;
@@ -150,6 +151,9 @@ class StreamSink implements Sink {
 
   async #stop(timeoutMs: number): Promise<void> {
     const { log, clock } = this.#d;
+    // One budget for the flush and the closes: a hung receiver must not stretch the stop past it.
+    const deadline = Date.now() + timeoutMs;
+    const closeMs = () => Math.min(this.#o.close_timeout_seconds * 1000, Math.max(0, deadline - Date.now()));
     this.#accepting = false;
     this.#queue.rejectWaiting(
       new CollectorError('CR_ERR_SHUTDOWN', `output ${this.name} is stopping: batch not accepted`),
@@ -158,7 +162,10 @@ class StreamSink implements Sink {
       const timeout = new AbortController();
       await Promise.race([
         this.#queue.whenEmpty(),
-        clock.sleep(timeoutMs, timeout.signal).catch(() => undefined),
+        // Leave time for the closes (the receiver's FIN proves it read everything).
+        clock
+          .sleep(timeoutMs - Math.min(this.#o.close_timeout_seconds * 1000, timeoutMs / 4), timeout.signal)
+          .catch(() => undefined),
       ]);
       timeout.abort();
     }
@@ -168,9 +175,13 @@ class StreamSink implements Sink {
       const conn = slot.conn;
       slot.conn = undefined;
       slot.state = 'down';
-      return conn?.close(this.#o.close_timeout_seconds * 1000);
+      return conn?.close(closeMs());
     });
-    await Promise.all([...closes, ...this.#closing]);
+    const replaced = setTimeout(() => {
+      for (const conn of this.#closing.keys()) conn.destroy(new Error('the stop deadline passed'));
+    }, closeMs());
+    await Promise.all([...closes, ...this.#closing.values()]);
+    clearTimeout(replaced);
     this.#connected.set(0);
     const unsent = this.#queue.rejectAll(
       new CollectorError('CR_ERR_SHUTDOWN', `output ${this.name} stopped before the batch was written`),
@@ -221,8 +232,8 @@ class StreamSink implements Sink {
     this.#d.log.debug({ connection: slot.index, reason }, `Replacing connection to ${this.#d.peer}`);
     const closing = old
       .close(this.#o.close_timeout_seconds * 1000)
-      .finally(() => this.#closing.delete(closing));
-    this.#closing.add(closing);
+      .finally(() => this.#closing.delete(old));
+    this.#closing.set(old, closing);
     slot.reason = reason;
     void closing.then(() => {
       if (this.#stopped || slot.state !== 'closing') return;
