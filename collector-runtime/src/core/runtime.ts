@@ -159,7 +159,7 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDeps): Pr
       // Every step is bounded by one deadline, a little inside shutdown_timeout_seconds so that logging the
       // end still fits: the kubelet's SIGKILL must never be what ends us.
       const timeoutMs = config.globals.shutdown_timeout_seconds * 1000;
-      const deadline = Date.now() + timeoutMs - Math.min(1000, timeoutMs / 10);
+      const deadline = Date.now() + timeoutMs - Math.min(2000, timeoutMs / 4);
       const left = () => Math.max(0, deadline - Date.now());
       const within = <T>(p: Promise<T>) =>
         Promise.race([p, new Promise<void>((r) => setTimeout(r, left()).unref())]);

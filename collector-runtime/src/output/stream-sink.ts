@@ -230,9 +230,7 @@ class StreamSink implements Sink {
     slot.state = 'closing';
     this.#updateConnected();
     this.#d.log.debug({ connection: slot.index, reason }, `Replacing connection to ${this.#d.peer}`);
-    const closing = old
-      .close(this.#o.close_timeout_seconds * 1000)
-      .finally(() => this.#closing.delete(old));
+    const closing = old.close(this.#o.close_timeout_seconds * 1000).finally(() => this.#closing.delete(old));
     this.#closing.set(old, closing);
     slot.reason = reason;
     void closing.then(() => {
