@@ -3,6 +3,7 @@
 // Certificate file names are relative to the certs/ directory, as in the seeds' Docker layout.
 import { isAbsolute, resolve } from 'node:path';
 import type { OutputConfig } from './runtime-config.ts';
+import { checkCertificateFiles, type PemFile } from '../output/certificate-check.ts';
 import { devoOutputDefaults } from '../output/devo-output-config.ts';
 import { streamSinkDefaults as d } from '../output/stream-sink-options.ts';
 import { syslogOutputDefaults } from '../output/syslog-output-config.ts';
@@ -117,6 +118,7 @@ function output(ctx: Pick<ValidateContext, 'files' | 'paths'>): Rule<OutputConfi
           ok = false;
         } else config[k] = file; // the sink gets absolute paths
       }
+      if (ok && !checkCertificates(config, ctx, configPath, walk)) ok = false;
       if (!retiredResendKeys(config, value, configPath, walk)) ok = false;
       if (
         typeof config.reconnect_max_seconds === 'number' &&
@@ -128,6 +130,34 @@ function output(ctx: Pick<ValidateContext, 'files' | 'paths'>): Rule<OutputConfi
       return ok ? ({ type, config } as OutputConfig) : undefined;
     },
   };
+}
+
+/**
+ * The content of the certificate files, where the validator can read them (not in the operator, which only
+ * knows the Secret's keys): each parses, key and chain belong to the certificate, it is valid now.
+ */
+function checkCertificates(
+  config: Record<string, unknown>,
+  ctx: Pick<ValidateContext, 'files'>,
+  path: string,
+  walk: Walk,
+): boolean {
+  const read = (k: (typeof CERT_KEYS)[number]): PemFile | undefined => {
+    const file = config[k];
+    if (typeof file !== 'string') return undefined;
+    const r = ctx.files.readText(file);
+    return 'text' in r ? { path: file, text: r.text } : undefined;
+  };
+  const cert = read('cert');
+  if (!cert) return true;
+  const chain = read('chain');
+  const key = read('key');
+  const problems = checkCertificateFiles(
+    { cert, ...(chain ? { chain } : {}), ...(key ? { key } : {}) },
+    walk.now,
+  );
+  for (const p of problems) fail(walk, join(path, p.field), p.message);
+  return problems.length === 0;
 }
 
 /**
