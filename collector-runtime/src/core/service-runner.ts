@@ -195,6 +195,7 @@ export class ServiceRunner {
       http: this.#d.http,
       state: loaded.value,
       commit: async (events, nextState) => {
+        telemetry.committing(events.length);
         await pipeline.deliver(events, { pullingId, environment: input.config.environment }, telemetry);
         await this.#save(nextState);
       },
