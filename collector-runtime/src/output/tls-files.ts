@@ -86,14 +86,13 @@ export async function readTlsFiles(refs: TlsFileRefs): Promise<TlsMaterial> {
       },
       Date.now(),
     );
-    if (problem)
-      throw new CollectorError(
-        'CR_ERR_OUTPUT_TLS',
-        `${problem.message} (${refs[problem.field]!.configKey})`,
-        {
-          retryable: true,
-        },
-      );
+    if (problem) {
+      // Every file the message names, with the config key that names it.
+      let message = problem.message;
+      for (const ref of [refs.chain, refs.cert, refs.key])
+        if (ref) message = message.replaceAll(ref.path, `${ref.path} (${ref.configKey})`);
+      throw new CollectorError('CR_ERR_OUTPUT_TLS', message, { retryable: true });
+    }
   }
   try {
     createSecureContext(material);
