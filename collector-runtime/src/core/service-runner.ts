@@ -82,7 +82,7 @@ export class ServiceRunner {
     } catch (err) {
       const aside = await quarantine(store, this.#key, raw, clock.now());
       log.error(
-        { err: errorMessage(err), stateKey: this.#key, movedTo: aside },
+        { err, stateKey: this.#key, movedTo: aside },
         'Moved an unreadable state document aside; the service starts again from start_time_in_utc',
       );
       return undefined;
@@ -164,7 +164,7 @@ export class ServiceRunner {
         this.health.lastError = errorMessage(err);
         telemetry.up(false);
         const wait = Math.min(periodMs, backoffDelay(attempt, { initialMs, maxMs: 300_000 }));
-        log.error({ err: errorMessage(err), retryInSeconds: Math.round(wait / 1000) }, failure);
+        log.error({ err, retryInSeconds: Math.round(wait / 1000) }, failure);
         await sleepQuietly(clock, wait, signal);
       }
     }
@@ -196,6 +196,7 @@ export class ServiceRunner {
       http: this.#d.http,
       state: loaded.value,
       commit: async (events, nextState) => {
+        telemetry.committing(events.length);
         await pipeline.deliver(events, { pullingId, environment: input.config.environment }, telemetry);
         await this.#save(nextState);
       },
@@ -239,10 +240,7 @@ export class ServiceRunner {
         this.health.lastPullOk = false;
         this.health.lastError = errorMessage(err);
         const retryable = !(err instanceof CollectorError) || err.retryable;
-        log.error(
-          { err: errorMessage(err), code: (err as CollectorError).code, retryable },
-          'Failed to pull; the checkpoint did not move',
-        );
+        log.error({ err, retryable }, 'Failed to pull; the checkpoint did not move');
         // Back off on repeated failures, but never wait longer than the configured period.
         await sleepQuietly(
           clock,

@@ -5,7 +5,6 @@ import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/c
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../logging/logger.ts';
 import type { Clock } from './clock.ts';
-import { errorMessage } from './errors.ts';
 
 export const RUNTIME_FIELD_MANAGER = 'devo-collector-runtime';
 
@@ -55,7 +54,7 @@ export function startStatusReporter(opts: {
       // Status is a convenience: log once per streak of failures, never disturb the pulls.
       if (failures++ === 0)
         opts.log.warn(
-          { err: errorMessage(err), collector: `${opts.namespace}/${opts.collector}` },
+          { err, collector: `${opts.namespace}/${opts.collector}` },
           'Failed to report the last pull time to the Collector status',
         );
     }

@@ -126,7 +126,7 @@ export function createCollectorMetrics(registry: Registry = new Registry()) {
     }),
     senderConnects: new Counter({
       name: 'devo_collector_sender_connects_total',
-      help: 'Output connection attempts by result (success, error) and reason (initial, idle, max_age, failure)',
+      help: 'Output connection attempts by result (success, error) and reason (initial, idle, max_age, resend_buffer_full, failure)',
       labelNames: ['collector', 'output', 'result', 'reason'],
       registers: r,
     }),
@@ -134,6 +134,18 @@ export function createCollectorMetrics(registry: Registry = new Registry()) {
       name: 'devo_collector_sender_errors_total',
       help: 'Output connection errors by kind',
       labelNames: ['collector', 'output', 'kind'],
+      registers: r,
+    }),
+    senderResentEvents: new Counter({
+      name: 'devo_collector_sender_resent_events_total',
+      help: 'Events written again after a connection ended uncleanly: the receiver may count them twice',
+      labelNames: ['collector', 'output'],
+      registers: r,
+    }),
+    clientCertificateExpiry: new Gauge({
+      name: 'devo_collector_client_certificate_expiry_timestamp_seconds',
+      help: "When the output's client certificate expires (its notAfter), as a Unix time",
+      labelNames: ['collector', 'output'],
       registers: r,
     }),
     stateWrites: new Counter({

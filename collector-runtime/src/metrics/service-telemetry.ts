@@ -11,7 +11,16 @@ export interface ServiceTelemetry {
   requestPeriod(seconds: number): void;
   /** Events the vendor no longer has (expired content): a gap in the data, counted, never silent. */
   lost(n: number, reason: string): void;
+  /**
+   * Records read from the source since the previous call (a source may report per page or once per pull).
+   * What committing() already counted is not counted again.
+   */
   received(n: number): void;
+  /**
+   * Events about to be delivered by ctx.commit: counted as received at once, so received ≥ sent + duplicates
+   * holds at every scrape, and received moves page by page even when the source reports at the pull's end.
+   */
+  committing(n: number): void;
   duplicates(n: number): void;
   sent(n: number, output: string): void;
   oversize(n: number): void;
@@ -28,6 +37,8 @@ export function serviceTelemetry(metrics: CollectorMetrics, labels: MetricLabels
   // Touch the counters so a fresh service shows zeros instead of no series at all.
   metrics.eventsReceived.inc(labels, 0);
   metrics.eventsDuplicated.inc(labels, 0);
+  /** Counted by committing() and not yet reported by received(). */
+  let onAccount = 0;
   return {
     labels,
     apiRequest(status, seconds) {
@@ -47,7 +58,13 @@ export function serviceTelemetry(metrics: CollectorMetrics, labels: MetricLabels
       metrics.eventsLost.inc({ ...labels, reason }, n);
     },
     received(n) {
-      metrics.eventsReceived.inc(labels, n);
+      const add = Math.max(0, n - onAccount);
+      onAccount = Math.max(0, onAccount - n);
+      if (add > 0) metrics.eventsReceived.inc(labels, add);
+    },
+    committing(n) {
+      onAccount += n;
+      if (n > 0) metrics.eventsReceived.inc(labels, n);
     },
     duplicates(n) {
       metrics.eventsDuplicated.inc(labels, n);

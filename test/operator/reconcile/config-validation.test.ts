@@ -91,3 +91,18 @@ test('the runtime accepts <key>_file for every credential, so config.yaml never 
     .map(formatProblem);
   assert.deepEqual(credentialProblems, []);
 });
+
+test('ConfigValid rejects an impossible start date on the Service field, with the runtime message', () => {
+  const service = aService('sign-ins', { startTimeInUtc: '2025-02-30T00:00:00Z' });
+  const errors = validateRendered(
+    aCollector(),
+    renderConfig(aCollector(), [service], credentials()),
+    Date.parse('2026-01-01T00:00:00Z'),
+  ).errors.map(formatProblem);
+  assert.deepEqual(
+    errors.filter((e) => e.includes('startTimeInUtc')),
+    [
+      'Service sign-ins spec.startTimeInUtc: invalid start time "2025-02-30T00:00:00Z": day 30 does not exist in 2025-02 (it has 28 days); give a real UTC time like "2024-01-01T00:00:00Z"',
+    ],
+  );
+});

@@ -16,6 +16,7 @@ import {
   SIM_TENANT_ID,
   type GraphSimulator,
 } from '../../../simulators/graph/server.ts';
+import { parseLogLine } from '../../../support/log-lines.ts';
 
 export interface GraphRunOptions {
   home: string;
@@ -80,8 +81,7 @@ export async function startGraphRun(o: GraphRunOptions): Promise<GraphRun> {
   const logs: Record<string, unknown>[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString('utf8').split('\n'))
-        if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString('utf8').split('\n')) if (line) logs.push(parseLogLine(line));
       cb();
     },
   });
