@@ -98,6 +98,8 @@ export function messageTracesPage(
   publicBase: string,
   version: string,
   now: number,
+  /** The server may return fewer rows than $top asks for (and say so with a nextLink). */
+  maxPageSize = GRAPH_MAX_TOP,
 ): GraphPage {
   const params = url.searchParams;
   const topText = params.get('$top');
@@ -111,12 +113,13 @@ export function messageTracesPage(
     const after = { received, traceId, recipient } as TraceRow;
     matching = matching.filter((r) => compareRows(r, after) > 0);
   }
-  const page = matching.slice(0, top);
+  const size = Math.min(top, maxPageSize);
+  const page = matching.slice(0, size);
   const body: Record<string, unknown> = {
     '@odata.context': `${publicBase}/${version}/$metadata#admin/exchange/tracing/messageTraces`,
     value: page.map((r) => graphRecord(r, now)),
   };
-  if (matching.length > top) {
+  if (matching.length > size) {
     const next = new URL(url.pathname, publicBase);
     for (const [k, v] of params) if (k !== '$skiptoken' && k !== '$skipToken') next.searchParams.set(k, v);
     next.searchParams.set('$skiptoken', encodeCursor(page.at(-1)!));

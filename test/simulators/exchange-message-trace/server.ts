@@ -47,6 +47,8 @@ export interface ExchangeTraceSimulatorOptions {
   tokenLifetimeSeconds?: number;
   legacyShape?: LegacyShape;
   legacyPageSize?: number;
+  /** Graph rows per page at most, whatever $top asks (default 5000). */
+  graphMaxPageSize?: number;
   /** Application permissions granted to the app (default: both APIs'). */
   roles?: readonly string[];
   throttle?: boolean;
@@ -257,7 +259,7 @@ class Simulator implements ExchangeTraceSimulator {
         `Missing role permissions on the request. API requires one of '${GRAPH_ROLE}'. Roles on the request '${roles.join(',')}'.`,
       );
     const version = GRAPH_PATH.exec(url.pathname)![1]!;
-    return messageTracesPage(this.#rows, url, this.url, version, at);
+    return messageTracesPage(this.#rows, url, this.url, version, at, this.#opts.graphMaxPageSize);
   }
 
   #reporting(req: IncomingMessage, url: URL, shape: LegacyShape, at: number) {
