@@ -1,13 +1,10 @@
 // The two back ends behind office365_exchange_message_service, chosen by the service setting `api`:
 // where to get a token, what to ask for, how far back and how wide a query may reach, how fast to go,
 // and how to read a page. Everything else (windows, delay, dedup, checkpoints) is shared.
-import type { InputConfig } from '../definition.ts';
+import type { TraceApi, TraceInput } from './settings.ts';
 import type { ClientCredentials } from '../../core/http/oauth-client-credentials.ts';
 import { GRAPH_TRACE_PATH, graphWindowUrl, parseGraphPage, type TracePage } from './graph-message-traces.ts';
 import { parseReportingPage, REPORTING_TRACE_PATH, reportingWindowUrl } from './reporting-web-service.ts';
-
-export type TraceApi = 'graph' | 'reporting_web_service';
-export const TRACE_APIS: readonly TraceApi[] = ['graph', 'reporting_web_service'];
 
 const DAY_MS = 86_400_000;
 const LOGIN = 'https://login.microsoftonline.com/';
@@ -26,20 +23,20 @@ export interface TraceBackend {
   parsePage(body: unknown): TracePage;
 }
 
-function urls(input: InputConfig, defaultBase: string) {
-  const base = String(input.override_base_url ?? defaultBase)
+function urls(input: TraceInput, defaultBase: string) {
+  const base = (input.override_base_url ?? defaultBase)
     .replace(/\/+$/, '')
     // Accept a base that already names the service (as the old documents spelled the endpoint).
     .replace(/\/ecp\/reportingwebservice\/reporting\.svc(\/MessageTrace)?$/i, '');
-  const login = String(input.override_login_url ?? LOGIN).replace(/\/*$/, '/');
-  const tenant = encodeURIComponent(input.credentials.tenant_id ?? '');
+  const login = (input.override_login_url ?? LOGIN).replace(/\/*$/, '/');
+  const tenant = encodeURIComponent(input.credentials.tenant_id);
   return { base, login, tenant };
 }
 
-export function traceBackend(api: TraceApi, input: InputConfig): TraceBackend {
+export function traceBackend(api: TraceApi, input: TraceInput): TraceBackend {
   const credentials = {
-    clientId: input.credentials.client_id!,
-    clientSecret: input.credentials.client_secret!,
+    clientId: input.credentials.client_id,
+    clientSecret: input.credentials.client_secret,
   };
   if (api === 'graph') {
     const { base, login, tenant } = urls(input, 'https://graph.microsoft.com');

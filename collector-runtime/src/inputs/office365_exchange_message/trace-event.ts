@@ -2,6 +2,9 @@
 // legacy Reporting Web Service's (what the table has always held), so queries over the table keep
 // working after a tenant moves to Graph. Documented in docs/sources/exchange-message-trace.md.
 
+/** The Devo table every row goes to. */
+export const MESSAGE_TRACE_TAG = 'cloud.office365.messagetracing';
+
 // A type alias (not an interface) so it is assignable to the output's Record<string, unknown>.
 export type TraceEvent = {
   /** One per message; shared by all its recipients. */

@@ -8,11 +8,13 @@ import {
   traceKey,
   utcIso,
 } from '../../../../collector-runtime/src/inputs/office365_exchange_message/trace-event.ts';
-import type { InputConfig } from '../../../../collector-runtime/src/inputs/definition.ts';
+import type { TraceInput } from '../../../../collector-runtime/src/inputs/office365_exchange_message/settings.ts';
 
-const input = (extra: Record<string, unknown> = {}): InputConfig => ({
+const input = (extra: Partial<TraceInput> = {}): TraceInput => ({
   id: '1',
   enabled: true,
+  max_historic_date_cutoff_days_back: 10,
+  max_historic_date_margin_seconds: 60,
   credentials: { tenant_id: 'contoso.onmicrosoft.com', client_id: 'app', client_secret: 's' },
   ...extra,
 });
