@@ -8,13 +8,18 @@ import { parseReportingPage, REPORTING_TRACE_PATH, reportingWindowUrl } from './
 
 const DAY_MS = 86_400_000;
 const LOGIN = 'https://login.microsoftonline.com/';
+/**
+ * One day per query, though Graph allows 10: the oldest window starts just inside the API's age limit,
+ * and the fewer pages it has, the sooner its paging is done, before its start falls out of the limit.
+ */
+const QUERY_WINDOW_MS = DAY_MS;
 
 export interface TraceBackend {
   api: TraceApi;
   /** For logs and errors: the collection this back end reads. */
   endpoint: string;
   token: ClientCredentials;
-  /** The widest window one query may ask for, and the oldest start the API accepts. */
+  /** The widest window one query asks for, and the oldest start the API accepts. */
   maxWindowMs: number;
   maxAgeMs: number;
   /** The API's request budget per tenant, when it has one. */
@@ -48,7 +53,7 @@ export function traceBackend(api: TraceApi, input: TraceInput): TraceBackend {
         ...credentials,
         target: { scope: 'https://graph.microsoft.com/.default' },
       },
-      maxWindowMs: 10 * DAY_MS,
+      maxWindowMs: QUERY_WINDOW_MS,
       maxAgeMs: 90 * DAY_MS,
       // 100 requests per 5-minute rolling window per tenant; keep 10 spare for an admin's own traces.
       budget: { limit: 90, windowMs: 5 * 60_000 },
@@ -66,7 +71,7 @@ export function traceBackend(api: TraceApi, input: TraceInput): TraceBackend {
       ...credentials,
       target: { resource: 'https://outlook.office365.com' },
     },
-    maxWindowMs: 10 * DAY_MS,
+    maxWindowMs: QUERY_WINDOW_MS,
     maxAgeMs: 10 * DAY_MS,
     windowUrl: (from, to) => reportingWindowUrl(base, from, to),
     parsePage: parseReportingPage,

@@ -7,6 +7,7 @@ import type { Puller, PullerContext } from '../definition.ts';
 import { checkPullable, sourceClient } from '../../core/polling/source-client.ts';
 import { followPages } from '../../core/polling/paging.ts';
 import { createWindowedPuller } from '../../core/polling/windowed-puller.ts';
+import { ApiError } from '../../core/errors.ts';
 import { traceBackend } from './backends.ts';
 import { MESSAGE_TRACE_TAG, receivedAt, traceKey, type TraceEvent } from './trace-event.ts';
 import type { TraceState } from './trace-state.ts';
@@ -28,6 +29,8 @@ export function createTracePuller(ctx: PullerContext<TraceState, TraceServiceSet
   });
   const marginMs = input.max_historic_date_margin_seconds * 1000;
   const delayMs = service.override_time_delay_in_seconds * 1000;
+
+  let windowStartedAt = 0;
 
   async function fetchPage(url: string, signal: AbortSignal) {
     const page = backend.parsePage((await http.getJson(url, signal)).body);
@@ -72,10 +75,23 @@ export function createTracePuller(ctx: PullerContext<TraceState, TraceServiceSet
       );
     },
     async readWindow({ from, to }, page, signal) {
+      windowStartedAt = clock.now();
       await followPages(backend.windowUrl(from, to), (url) => fetchPage(url, signal), page);
     },
+    // Paging a window can take longer than the margin, and then the API refuses its start as too old
+    // ("The StartDate can't be older than N days"): restart it inside the limit, with the time the
+    // failed attempt took as extra headroom. Only rows about to expire from the API are skipped,
+    // with the loop's warning.
+    skipTo(err) {
+      if (!(err instanceof ApiError) || err.status !== 400 || !/older than \d+ days/i.test(err.body))
+        return undefined;
+      const now = clock.now();
+      return now - backend.maxAgeMs + marginMs + (now - windowStartedAt);
+    },
     keyOf: (r) => traceKey(r as TraceEvent),
-    timeOf: (r) => receivedAt(r as TraceEvent),
+    // Queries start on a whole second (floored), so a re-read can return rows up to 1 s older than
+    // the loop's prune horizon: keep each key 1 s longer, or such a row would be sent twice.
+    timeOf: (r) => receivedAt(r as TraceEvent) + 1000,
     tagOf: () => MESSAGE_TRACE_TAG,
     load: (state) => ({
       watermark: state?.last_event_time_in_utc ? Date.parse(state.last_event_time_in_utc) : undefined,

@@ -3,10 +3,9 @@
 // with rows that change status and rows that arrive late; a restart mid-backlog; a reset.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
 import { scaledClock } from '../../../../collector-runtime/src/core/clock.ts';
 import { generateTestPki, type TestPki } from '../../../support/tls-certs.ts';
 import { startRsyslogReceiver, type RsyslogReceiver } from '../../../support/rsyslog-receiver.ts';
@@ -90,7 +89,7 @@ for (const [api, simOpts] of [
   ['reporting_web_service', { legacyPageSize: 100, legacyShape: 'verbose' }],
 ] as const) {
   test(`${api}: every row once, status changes delivered, restart resumes, reset re-pulls, delay honoured`, async (t) => {
-    const { clock, sim, home, launch: start, received } = await setup(api, simOpts);
+    const { clock, sim, service, launch: start, received } = await setup(api, simOpts);
     let current: GraphRun | undefined;
     const launch = async () => (current = await start());
     t.after(async () => {
@@ -185,11 +184,7 @@ for (const [api, simOpts] of [
 
     // A changed reset_persistence_auth wipes the state: everything still in the cutoff is sent again.
     const before = (await received()).length;
-    const configFile = join(home, 'config', 'config.yaml');
-    const config = parse(await readFile(configFile, 'utf8'));
-    config.inputs.office365_exchange_message.services.office365_exchange_message_service.reset_persistence_auth =
-      '2026-02-01';
-    await writeFile(configFile, stringify(config));
+    service.reset_persistence_auth = '2026-02-01'; // the next launch writes it into config.yaml
     const visible = sim.rows().filter((r) => r.visibleAt <= clock.now());
     run = await launch();
     try {
@@ -197,7 +192,14 @@ for (const [api, simOpts] of [
         'the re-pulled history',
         async () => (await received()).length >= before + visible.length,
         120_000,
-      );
+      ).catch(async (err) => {
+        const problems = run.logs.filter(
+          (l) => Number(l.level) >= 40 || /Reset|Finished a pull/.test(String(l.msg)),
+        );
+        throw new Error(
+          `${(err as Error).message}: ${(await received()).length - before} of ${visible.length} re-sent; logs ${JSON.stringify(problems.slice(0, 6))}`,
+        );
+      });
       const got = counts(await received());
       for (const r of visible)
         assert.equal(got.get(rowKey(r, statusAt(r, clock.now()))), 2, 'sent again once');
