@@ -110,3 +110,18 @@ test('an invalid config is reported as such (exit 1) and no token is requested',
   assert.match(r.stderr, /credentials\.username: basic authentication .* retired/);
   assert.equal(sim.requestLog().length, before);
 });
+
+test('Graph inputs are checked too: one token per input, whatever its services', async () => {
+  const c = config({});
+  c.inputs.microsoft_graph_audit = {
+    id: 'aud',
+    credentials: { tenant_id: SIM_TENANT_ID, client_id: SIM_CLIENT_ID, client_secret: SIM_CLIENT_SECRET },
+    override_base_url: sim.url,
+    override_login_url: `${sim.url}/`,
+    services: { directory_audits: {}, signIns: {} },
+  };
+  const r = await check(c);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.match(/^credentials ok: /gm)?.length, 2);
+  assert.match(r.stdout, /credentials ok: microsoft_graph_audit \(id aud\): .*\/oauth2\/v2\.0\/token/);
+});
