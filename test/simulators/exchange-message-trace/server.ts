@@ -9,6 +9,8 @@ import { aadstsBody } from '../graph/aadsts-error.ts';
 import { GraphError, graphErrorBody } from '../graph/graph-errors.ts';
 import {
   GRAPH_RESOURCES,
+  header,
+  readBody,
   SIM_CLIENT_ID,
   SIM_CLIENT_SECRET,
   SIM_TENANT_DOMAIN,
@@ -85,20 +87,6 @@ const TOKEN_PATH = /^\/([^/]+)\/oauth2\/(v2\.0\/)?token\/?$/i;
 const GRAPH_PATH = /^\/(v1\.0|beta)\/admin\/exchange\/tracing\/messageTraces\/?$/;
 const REPORTING_PATH = /^\/ecp\/reportingwebservice\/reporting\.svc\/MessageTrace\/?$/i;
 const GRAPH_CONTENT_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;charset=utf-8';
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-const header = (req: IncomingMessage, name: string): string | undefined => {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-};
 
 const sameResource = (a: string, b: string) =>
   a.replace(/\/+$/, '').toLowerCase() === b.replace(/\/+$/, '').toLowerCase();

@@ -39,6 +39,18 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** The input's config.yaml entry, pointed at the simulator. */
+function simInput(simUrl: string, id: string, environment: string, service: Record<string, unknown>) {
+  return {
+    id,
+    environment,
+    credentials: { tenant_id: SIM_TENANT_ID, client_id: SIM_CLIENT_ID, client_secret: SIM_CLIENT_SECRET },
+    override_base_url: simUrl,
+    override_login_url: `${simUrl}/`,
+    services: { office365_exchange_message_service: service },
+  };
+}
+
 let runs = 0;
 async function setup(api: string, simOpts: ExchangeTraceSimulatorOptions) {
   const clock = scaledClock(SPEED);
@@ -51,15 +63,7 @@ async function setup(api: string, simOpts: ExchangeTraceSimulatorOptions) {
     override_time_delay_in_seconds: DELAY_S,
     reset_persistence_auth: '2026-01-01',
   };
-  const input = {
-    id: 'emt',
-    environment,
-    requests_per_second: 1,
-    credentials: { tenant_id: SIM_TENANT_ID, client_id: SIM_CLIENT_ID, client_secret: SIM_CLIENT_SECRET },
-    override_base_url: sim.url,
-    override_login_url: `${sim.url}/`,
-    services: { office365_exchange_message_service: service },
-  };
+  const input = { ...simInput(sim.url, 'emt', environment, service), requests_per_second: 1 };
   const launch = (): Promise<GraphRun> =>
     startRuntimeRun({
       home,
@@ -225,13 +229,8 @@ test('graph: a 90-day backlog is drained with no 429 and never more than 100 req
     name: 'trace-backlog',
     inputs: {
       office365_exchange_message: {
-        id: 'backlog',
-        environment,
+        ...simInput(sim.url, 'backlog', environment, {}),
         max_historic_date_cutoff_days_back: 90,
-        credentials: { tenant_id: SIM_TENANT_ID, client_id: SIM_CLIENT_ID, client_secret: SIM_CLIENT_SECRET },
-        override_base_url: sim.url,
-        override_login_url: `${sim.url}/`,
-        services: { office365_exchange_message_service: {} },
       },
     },
   });
