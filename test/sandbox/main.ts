@@ -16,6 +16,7 @@ import {
   startGraphSimulator,
   type GraphService,
 } from '../simulators/graph/server.ts';
+import { startExchangeTraceSimulator } from '../simulators/exchange-message-trace/server.ts';
 import { pino } from 'pino';
 
 const { values: args } = parseArgs({
@@ -57,10 +58,15 @@ async function main(): Promise<void> {
     sim.addRecords('alerts_v2', 1, { from: t - 120_000, to: t - 60_000 });
   }, 5_000);
 
+  // Exchange message trace: a day of mail flow, read 10 minutes behind (see examples/sandbox/config.yaml).
+  const traceSim = await startExchangeTraceSimulator({ seed: 7 });
+  traceSim.addRows({ count: 1500, from: now - 24 * HOUR, to: now - 15 * 60_000 });
+
   const receiver = await startTlsLineReceiver({ pki, outputFile: join(home, 'received.log') });
   const template = await readFile(join(root, 'examples/sandbox/config.yaml'), 'utf8');
   const vars: Record<string, string> = {
     SIM_URL: sim.url,
+    TRACE_SIM_URL: traceSim.url,
     RECEIVER_PORT: String(receiver.port),
     METRICS_PORT: args['metrics-port']!,
     TENANT_ID: SIM_TENANT_ID,
@@ -123,6 +129,7 @@ async function main(): Promise<void> {
     await runtime.stop(sig);
     await report();
     await sim.close();
+    await traceSim.close();
     await receiver.close();
     out('Sandbox stopped.');
     process.exit(0);

@@ -5,6 +5,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Parsed, Rule, Shape, Walk } from '../config/schema.ts';
 import type { ServiceTelemetry } from '../metrics/service-telemetry.ts';
 import type { HttpClientFactory } from '../core/http/client.ts';
+import type { ClientCredentials } from '../core/http/oauth-client-credentials.ts';
 
 /** One event for the output: the Devo tag and the record as it will be serialised (JSON object). */
 export interface OutEvent {
@@ -121,6 +122,11 @@ export interface InputDefinition {
   detectLegacy?(raw: Record<string, unknown>, path: string, walk: Walk): void;
   /** Cross-field checks after the settings parsed (e.g. mutually exclusive options). */
   validate?(input: InputConfig, path: string, walk: Walk): void;
+  /** The token requests the input's services make (for `devo-collector validate --check-credentials`). */
+  tokenRequests?(
+    input: InputConfig,
+    services: readonly { name: string; config: ServiceConfig }[],
+  ): ClientCredentials[];
 }
 
 export type AnyRule = Rule<unknown>;

@@ -5,8 +5,13 @@ import {
   microsoftGraphAudit,
   microsoftGraphSecurity,
 } from './microsoft_graph/definition.ts';
+import { office365ExchangeMessage } from './office365_exchange_message/definition.ts';
 
-const definitions: readonly InputDefinition[] = [microsoftGraphAudit, microsoftGraphSecurity];
+const definitions: readonly InputDefinition[] = [
+  microsoftGraphAudit,
+  microsoftGraphSecurity,
+  office365ExchangeMessage,
+];
 
 function buildRegistry(list: readonly InputDefinition[]): ReadonlyMap<string, InputDefinition> {
   const map = new Map<string, InputDefinition>();

@@ -35,13 +35,8 @@ export interface GraphRun {
   stop(): Promise<void>;
 }
 
-/** Writes the Docker layout (certs/, config/, state/) under `home` and starts the runtime on it. */
+/** Starts the runtime on the Graph inputs named in `o` (audit, security), pointed at the simulator. */
 export async function startGraphRun(o: GraphRunOptions): Promise<GraphRun> {
-  await mkdir(join(o.home, 'certs'), { recursive: true });
-  await mkdir(join(o.home, 'config'), { recursive: true });
-  await copyFile(o.pki.caCert, join(o.home, 'certs', 'chain.crt'));
-  await copyFile(o.pki.clientCert, join(o.home, 'certs', 'client.crt'));
-  await copyFile(o.pki.clientKey, join(o.home, 'certs', 'client.key'));
   const input = (services: Record<string, Record<string, unknown>>, id: string) => ({
     id,
     environment: o.environment,
@@ -50,10 +45,40 @@ export async function startGraphRun(o: GraphRunOptions): Promise<GraphRun> {
     override_login_url: `${o.sim.url}/`,
     services,
   });
+  return startRuntimeRun({
+    ...o,
+    name: 'graph-e2e',
+    inputs: {
+      ...(o.audit ? { microsoft_graph_audit: input(o.audit, 'aud') } : {}),
+      ...(o.security ? { microsoft_graph_security: input(o.security, 'sec') } : {}),
+    },
+  });
+}
+
+export interface RuntimeRunOptions {
+  home: string;
+  pki: TestPki;
+  receiverPort: number;
+  clock: Clock;
+  name: string;
+  /** The config.yaml `inputs:` mapping. */
+  inputs: Record<string, unknown>;
+}
+
+/**
+ * Writes the Docker layout (certs/, config/, state/) under `home` with a config.yaml of `inputs` and a
+ * Devo output to the receiver, and starts the real runtime on it (config file → loadConfig → runtime).
+ */
+export async function startRuntimeRun(o: RuntimeRunOptions): Promise<GraphRun> {
+  await mkdir(join(o.home, 'certs'), { recursive: true });
+  await mkdir(join(o.home, 'config'), { recursive: true });
+  await copyFile(o.pki.caCert, join(o.home, 'certs', 'chain.crt'));
+  await copyFile(o.pki.clientCert, join(o.home, 'certs', 'client.crt'));
+  await copyFile(o.pki.clientKey, join(o.home, 'certs', 'client.key'));
   const config = {
     globals: {
       id: 'test',
-      name: 'graph-e2e',
+      name: o.name,
       persistence: { type: 'filesystem', config: { directory_name: 'state' } },
       metrics: { host: '127.0.0.1', port: 0 },
       shutdown_timeout_seconds: 20,
@@ -70,10 +95,7 @@ export async function startGraphRun(o: GraphRunOptions): Promise<GraphRun> {
         },
       },
     },
-    inputs: {
-      ...(o.audit ? { microsoft_graph_audit: input(o.audit, 'aud') } : {}),
-      ...(o.security ? { microsoft_graph_security: input(o.security, 'sec') } : {}),
-    },
+    inputs: o.inputs,
   };
   const file = join(o.home, 'config', 'config.yaml');
   await writeFile(file, stringify(config));
