@@ -45,3 +45,4 @@ for image in runtime operator; do
   echo "building ${prefix}${name}:${version} (Dockerfile.$image, base $base)"
   "$builder" build "${args[@]}" -f "Dockerfile.$image" -t "${prefix}${name}:${version}" .
 done
+"$builder" images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -F "${prefix}devo-collector" | grep -F ":$version " || true

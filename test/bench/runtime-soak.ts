@@ -1,0 +1,139 @@
+// Soak: the runtime process (test/bench/runtime-process.ts, with the Dockerfile's NODE_OPTIONS) under a steady
+// pull load for a long time, its RSS sampled from outside. One Graph service (signIns), 50 sign-ins/s arriving,
+// a pull every 60 s, each re-reading the 15-minute late-arrival window. Passes when RSS levels off: the mean
+// of the last third within 10% of the first third's, and the peak at most 120 MiB. Nothing may be lost.
+// Run alone: npx node test/bench/runtime-soak.ts [--minutes 12]   (npm run bench passes its arguments on)
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startGraphSimulator } from '../simulators/graph/server.ts';
+import { startRsyslogReceiver } from '../support/rsyslog-receiver.ts';
+import { generateTestPki } from '../support/tls-certs.ts';
+import { waitFor } from '../support/wait.ts';
+import { replaceSection } from './results-file.ts';
+import { RUNTIME_NODE_OPTIONS, startRuntimeProcess } from './runtime-process.ts';
+
+const RATE_PER_SECOND = 50;
+const SAMPLE_EVERY_MS = 5_000;
+const PEAK_LIMIT_MIB = 120;
+
+export interface SoakResult {
+  minutes: number;
+  samples: { atSeconds: number; rssMiB: number }[];
+  firstThirdMiB: number;
+  lastThirdMiB: number;
+  peakRssMiB: number;
+  eventsAdded: number;
+  eventsSent: number;
+  pulls: number;
+  levelsOff: boolean;
+  underLimit: boolean;
+  loadAverage: number;
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const round = (x: number) => Math.round(x * 10) / 10;
+
+export async function run(minutes: number): Promise<SoakResult> {
+  const loadAverage = round(loadavg()[0]!);
+  const dir = await mkdtemp(join(tmpdir(), 'bench-soak-'));
+  const pki = await generateTestPki(join(dir, 'pki'));
+  const rx = await startRsyslogReceiver({ pki, dir: join(dir, 'rsyslog'), mode: 'throughput' });
+  const sim = await startGraphSimulator({ seed: 11 });
+  let eventsAdded = 0;
+  let last = Date.now();
+  const feed = setInterval(() => {
+    const now = Date.now();
+    sim.addRecords('signIns', RATE_PER_SECOND, { from: last, to: now });
+    eventsAdded += RATE_PER_SECOND;
+    last = now;
+  }, 1000);
+  const start = new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
+  const runtime = await startRuntimeProcess({
+    home: join(dir, 'home'),
+    pki,
+    receiverPort: rx.port,
+    sim,
+    services: { signIns: { start_time_in_utc: start, request_period_in_seconds: 60 } },
+    nodeOptions: RUNTIME_NODE_OPTIONS,
+  });
+  try {
+    const t0 = Date.now();
+    const samples: SoakResult['samples'] = [];
+    while (Date.now() - t0 < minutes * 60_000) {
+      await new Promise((r) => setTimeout(r, SAMPLE_EVERY_MS));
+      samples.push({
+        atSeconds: Math.round((Date.now() - t0) / 1000),
+        rssMiB: (await runtime.memory()).rssMiB,
+      });
+    }
+    clearInterval(feed);
+    // Nothing lost: after the feed stops, one more pull brings every added record (window re-reads are deduplicated).
+    const added = eventsAdded;
+    await waitFor(
+      `${added} events sent`,
+      async () => (await runtime.metric('devo_collector_events_sent_total')) >= added,
+      150_000,
+      1000,
+    );
+    const eventsSent = await runtime.metric('devo_collector_events_sent_total');
+    const pulls = await runtime.metric('devo_collector_pulls_total');
+    const { peakMiB } = await runtime.memory();
+    const third = Math.max(1, Math.floor(samples.length / 3));
+    const firstThirdMiB = round(mean(samples.slice(0, third).map((s) => s.rssMiB)));
+    const lastThirdMiB = round(mean(samples.slice(-third).map((s) => s.rssMiB)));
+    return {
+      minutes,
+      samples,
+      firstThirdMiB,
+      lastThirdMiB,
+      peakRssMiB: round(peakMiB),
+      eventsAdded: added,
+      eventsSent,
+      pulls,
+      levelsOff: Math.abs(lastThirdMiB - firstThirdMiB) <= 0.1 * firstThirdMiB,
+      underLimit: peakMiB <= PEAK_LIMIT_MIB,
+      loadAverage,
+    };
+  } finally {
+    clearInterval(feed);
+    const code = await runtime.stop();
+    await sim.close();
+    await rx.stop();
+    await rm(dir, { recursive: true, force: true });
+    if (code !== 0) process.exitCode = 1;
+  }
+}
+
+export async function writeResults(r: SoakResult): Promise<void> {
+  const every = Math.max(1, Math.round(r.samples.length / 12));
+  const curve = r.samples
+    .filter((_, i) => i % every === 0 || i === r.samples.length - 1)
+    .map((s) => `${Math.round(s.atSeconds / 6) / 10} min ${Math.round(s.rssMiB)}`)
+    .join(' · ');
+  const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
+  await replaceSection(
+    'Runtime soak',
+    [
+      `Measured ${new Date().toISOString().slice(0, 10)} with \`npx node test/bench/runtime-soak.ts --minutes ${r.minutes}\` (Node ${process.version}, load average ${r.loadAverage} at the start).`,
+      `The runtime CLI in its own process with the Dockerfile's \`NODE_OPTIONS=${RUNTIME_NODE_OPTIONS}\`, one Graph service (signIns), ${RATE_PER_SECOND} sign-ins/s arriving in the simulator, a pull every 60 s re-reading the 15-minute late-arrival window, events to rsyslog over mutual TLS. RSS (VmRSS) sampled every ${SAMPLE_EVERY_MS / 1000} s.`,
+      '',
+      '| minutes | first third mean RSS (MiB) | last third mean RSS (MiB) | peak RSS (MiB) | events added | events sent | pulls |',
+      '|---|---|---|---|---|---|---|',
+      `| ${r.minutes} | ${r.firstThirdMiB} | ${r.lastThirdMiB} | ${r.peakRssMiB} | ${r.eventsAdded.toLocaleString('en-US')} | ${r.eventsSent.toLocaleString('en-US')} | ${r.pulls} |`,
+      '',
+      `RSS over time (MiB): ${curve}.`,
+      '',
+      `Levels off (last third within 10% of the first): ${verdict(r.levelsOff)}. Peak ≤ ${PEAK_LIMIT_MIB} MiB: ${verdict(r.underLimit)}. Nothing lost: ${verdict(r.eventsSent >= r.eventsAdded)}.`,
+    ].join('\n'),
+  );
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const i = process.argv.indexOf('--minutes');
+  const result = await run(i > 0 ? Number(process.argv[i + 1]) : 12);
+  console.log(JSON.stringify({ ...result, samples: result.samples.length }, null, 2));
+  await writeResults(result);
+  if (!result.levelsOff || !result.underLimit) process.exitCode = 1;
+}
