@@ -2,7 +2,7 @@
 // in its two configurations: stand-alone (filesystem state) and Kubernetes (ConfigMap state and status
 // reporting through the Kubernetes API test server). Each runs its first pull (a backlog of sign-ins), then
 // idles; RSS is the median of samples taken while idle, read from /proc/<pid>/status.
-// Run alone: npx node test/bench/runtime-memory.ts [--node-options "..."] (default: Dockerfile.runtime's NODE_OPTIONS)
+// Run alone: npx node test/bench/runtime-memory.ts [--bare (without Dockerfile.runtime's NODE_OPTIONS and malloc settings)] [--no-write]
 import { readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -16,7 +16,7 @@ import { startRsyslogReceiver } from '../support/rsyslog-receiver.ts';
 import { generateTestPki } from '../support/tls-certs.ts';
 import { waitFor } from '../support/wait.ts';
 import { RESULTS_FILE, replaceSection } from './results-file.ts';
-import { RUNTIME_NODE_OPTIONS, startRuntimeProcess } from './runtime-process.ts';
+import { RUNTIME_IMAGE_ENV, envText, startRuntimeProcess } from './runtime-process.ts';
 
 const CRD_DIR = resolve(import.meta.dirname, '../../crds');
 const BACKLOG_EVENTS = 2000;
@@ -37,7 +37,7 @@ function median(xs: number[]): number {
 
 const round = (x: number) => Math.round(x * 10) / 10;
 
-export async function measure(kube: boolean, nodeOptions?: string): Promise<MemoryResult> {
+export async function measure(kube: boolean, env: Record<string, string>): Promise<MemoryResult> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-memory-'));
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
@@ -78,7 +78,7 @@ export async function measure(kube: boolean, nodeOptions?: string): Promise<Memo
       sim,
       services: { signIns: { start_time_in_utc: start, request_period_in_seconds: 60 } },
       ...(kubeOpt ? { kube: kubeOpt } : {}),
-      ...(nodeOptions ? { nodeOptions } : {}),
+      env,
     });
     cleanups.push(() => runtime.stop());
     await waitFor(
@@ -109,8 +109,8 @@ export async function measure(kube: boolean, nodeOptions?: string): Promise<Memo
   }
 }
 
-export async function run(nodeOptions?: string): Promise<MemoryResult[]> {
-  return [await measure(true, nodeOptions), await measure(false, nodeOptions)];
+export async function run(env: Record<string, string>): Promise<MemoryResult[]> {
+  return [await measure(true, env), await measure(false, env)];
 }
 
 /** The output benchmark's peak RSS (its own section of RESULTS.md), shown beside the idle numbers. */
@@ -121,7 +121,7 @@ async function outputPeakMiB(): Promise<string> {
 
 export async function writeResults(
   results: MemoryResult[],
-  nodeOptions: string,
+  env: Record<string, string>,
   load: number,
 ): Promise<void> {
   const targets: Record<string, number> = { kubernetes: 80, 'stand-alone': 70 };
@@ -132,7 +132,7 @@ export async function writeResults(
   await replaceSection(
     'Runtime memory',
     [
-      `Measured ${new Date().toISOString().slice(0, 10)} with \`npx node test/bench/runtime-memory.ts\` (Node ${process.version}, \`NODE_OPTIONS=${nodeOptions}\` as in Dockerfile.runtime, load average ${load} at the start).`,
+      `Measured ${new Date().toISOString().slice(0, 10)} with \`npx node test/bench/runtime-memory.ts\` (Node ${process.version}, ${Object.keys(env).length ? `${envText(env)} as in Dockerfile.runtime` : 'without the image’s environment'}, load average ${load} at the start).`,
       `The runtime CLI in its own process, one Graph service (signIns) against the simulator, events to rsyslog over mutual TLS. It first pulls a backlog of ${BACKLOG_EVENTS.toLocaleString('en-US')} sign-ins, then idles: idle RSS is the median of ${SAMPLES} VmRSS samples taken ${IDLE_SETTLE_MS / 1000} s after the backlog was sent; peak is VmHWM (the backlog pull). The Kubernetes configuration keeps its state in a ConfigMap and reports status.lastPullTime through the Kubernetes API test server.`,
       '',
       '| configuration | idle RSS (MiB) | target (MiB) | | peak RSS (MiB) |',
@@ -145,10 +145,9 @@ export async function writeResults(
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const i = process.argv.indexOf('--node-options');
-  const nodeOptions = i > 0 ? process.argv[i + 1]! : RUNTIME_NODE_OPTIONS;
+  const env = process.argv.includes('--bare') ? {} : RUNTIME_IMAGE_ENV;
   const load = round(loadavg()[0]!);
-  const results = await run(nodeOptions);
+  const results = await run(env);
   console.log(JSON.stringify(results, null, 2));
-  if (!process.argv.includes('--no-write')) await writeResults(results, nodeOptions, load);
+  if (!process.argv.includes('--no-write')) await writeResults(results, env, load);
 }

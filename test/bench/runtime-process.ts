@@ -28,8 +28,8 @@ export interface RuntimeProcessOptions {
   services: Record<string, Record<string, unknown>>;
   /** ConfigMap state and status reporting through this kubeconfig (the Kubernetes configuration). */
   kube?: { kubeconfig: string; namespace: string; collector: string };
-  /** Extra node flags (e.g. what NODE_OPTIONS in the Dockerfile sets). */
-  nodeOptions?: string;
+  /** More environment: RUNTIME_IMAGE_ENV to run as the image does. */
+  env?: Record<string, string>;
 }
 
 export interface RuntimeProcess {
@@ -84,7 +84,7 @@ export async function startRuntimeProcess(o: RuntimeProcessOptions): Promise<Run
   await writeFile(join(o.home, 'config', 'config.yaml'), stringify(config));
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, CONFIG_FILE: 'config.yaml', LOG_LEVEL: 'warn' };
   if (o.kube) env.KUBECONFIG = o.kube.kubeconfig;
-  if (o.nodeOptions) env.NODE_OPTIONS = o.nodeOptions;
+  Object.assign(env, o.env);
   const child = spawn(process.execPath, [MAIN, 'run'], {
     cwd: o.home,
     env,
@@ -128,8 +128,17 @@ export async function startRuntimeProcess(o: RuntimeProcessOptions): Promise<Run
   };
 }
 
-/** NODE_OPTIONS as Dockerfile.runtime sets them, so benchmarks run the runtime the way the image does. */
-export const RUNTIME_NODE_OPTIONS =
-  /^ENV NODE_OPTIONS="([^"]*)"/m.exec(
-    readFileSync(resolve(import.meta.dirname, '../../Dockerfile.runtime'), 'utf8'),
-  )?.[1] ?? '';
+/** NODE_OPTIONS and the malloc settings as Dockerfile.runtime sets them: benchmarks run the runtime as the image does. */
+export const RUNTIME_IMAGE_ENV: Record<string, string> = Object.fromEntries(
+  [
+    ...readFileSync(resolve(import.meta.dirname, '../../Dockerfile.runtime'), 'utf8').matchAll(
+      /\b(NODE_OPTIONS|MALLOC_\w+)=(?:"([^"]*)"|(\S+))/g,
+    ),
+  ].map((m) => [m[1]!, m[2] ?? m[3]!]),
+);
+
+export function envText(env: Record<string, string>): string {
+  return Object.entries(env)
+    .map(([k, v]) => `\`${k}=${v}\``)
+    .join(', ');
+}

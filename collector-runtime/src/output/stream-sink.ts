@@ -6,7 +6,6 @@
 // connection. A connection that dies hands back its unconfirmed chunks plus its resend window (see
 // StreamSinkOptions.resend_window_bytes), which are written first on the next connection: at-least-once.
 import type { Socket } from 'node:net';
-import { gzipSync } from 'node:zlib';
 import { backoffDelay, type BackoffPolicy } from '../core/backoff.ts';
 import type { Clock } from '../core/clock.ts';
 import { CollectorError } from '../core/errors.ts';
@@ -14,6 +13,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { CollectorMetrics } from '../metrics/catalog.ts';
 import { Connection, type ConnectionSettings } from './connection.ts';
 import type { ClassifiedError } from './connection-error.ts';
+import { GzipSendQueue } from './gzip-send-queue.ts';
 import { SendQueue, type Chunk } from './send-queue.ts';
 import type { LineBatch, Sink, SinkStatus } from './sink.ts';
 import type { StreamSinkOptions } from './stream-sink-options.ts';
@@ -82,15 +82,16 @@ class StreamSink implements Sink {
     this.#connected = deps.metrics.senderConnected.labels(this.#labels);
     const queueGauge = deps.metrics.senderQueueEvents.labels(this.#labels);
     const gzip = options.compression === 'gzip';
-    const level = options.compression_level;
-    this.#queue = new SendQueue({
+    const queueOptions = {
       maxEvents: options.queue_max_events,
       maxBytes: options.queue_max_bytes,
       chunkBytes: gzip ? options.compression_buffer_in_bytes : options.write_chunk_bytes,
-      ...(gzip ? { encode: (raw: Buffer) => gzipSync(raw, { level }) } : {}),
       onWork: () => this.#scheduleKick(),
-      onSize: (events) => queueGauge.set(events),
-    });
+      onSize: (events: number) => queueGauge.set(events),
+    };
+    this.#queue = gzip
+      ? new GzipSendQueue(queueOptions, options.compression_level)
+      : new SendQueue(queueOptions);
     this.#settings = {
       clock: deps.clock,
       maxInflightBytes: 4 * options.write_chunk_bytes,
