@@ -10,6 +10,7 @@ const benchmarks = [
   'test/bench/output-throughput.ts',
   'test/bench/runtime-memory.ts',
   'test/bench/operator-scale.ts',
+  'test/bench/image-sizes.ts',
   'test/bench/runtime-soak.ts',
 ];
 

@@ -15,9 +15,15 @@ import {
 } from '../simulators/graph/server.ts';
 import { freePort } from '../support/rsyslog-receiver.ts';
 import type { TestPki } from '../support/tls-certs.ts';
+import { imageLikeApp } from './image-like.ts';
 import { waitFor } from '../support/wait.ts';
 
-const MAIN = resolve(import.meta.dirname, '../../collector-runtime/src/cli/main.ts');
+const ROOT = resolve(import.meta.dirname, '../..');
+
+/** The runtime as the image ships it (test/bench/image-like.ts): the path of its main.js. */
+export async function imageLikeRuntime(dir: string): Promise<string> {
+  return join(await imageLikeApp(dir, ['collector-runtime/src']), 'collector-runtime/src/cli/main.js');
+}
 
 export interface RuntimeProcessOptions {
   home: string;
@@ -28,6 +34,8 @@ export interface RuntimeProcessOptions {
   services: Record<string, Record<string, unknown>>;
   /** ConfigMap state and status reporting through this kubeconfig (the Kubernetes configuration). */
   kube?: { kubeconfig: string; namespace: string; collector: string };
+  /** The entry point: imageLikeRuntime()'s main.js, or by default the TypeScript sources' main.ts. */
+  main?: string;
   /** More environment: RUNTIME_IMAGE_ENV to run as the image does. */
   env?: Record<string, string>;
 }
@@ -85,7 +93,8 @@ export async function startRuntimeProcess(o: RuntimeProcessOptions): Promise<Run
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, CONFIG_FILE: 'config.yaml', LOG_LEVEL: 'warn' };
   if (o.kube) env.KUBECONFIG = o.kube.kubeconfig;
   Object.assign(env, o.env);
-  const child = spawn(process.execPath, [MAIN, 'run'], {
+  const main = o.main ?? join(ROOT, 'collector-runtime/src/cli/main.ts');
+  const child = spawn(process.execPath, [main, 'run'], {
     cwd: o.home,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -131,7 +140,7 @@ export async function startRuntimeProcess(o: RuntimeProcessOptions): Promise<Run
 /** NODE_OPTIONS and the malloc settings as Dockerfile.runtime sets them: benchmarks run the runtime as the image does. */
 export const RUNTIME_IMAGE_ENV: Record<string, string> = Object.fromEntries(
   [
-    ...readFileSync(resolve(import.meta.dirname, '../../Dockerfile.runtime'), 'utf8').matchAll(
+    ...readFileSync(join(ROOT, 'Dockerfile.runtime'), 'utf8').matchAll(
       /\b(NODE_OPTIONS|MALLOC_\w+)=(?:"([^"]*)"|(\S+))/g,
     ),
   ].map((m) => [m[1]!, m[2] ?? m[3]!]),

@@ -12,7 +12,7 @@ import { startRsyslogReceiver } from '../support/rsyslog-receiver.ts';
 import { generateTestPki } from '../support/tls-certs.ts';
 import { waitFor } from '../support/wait.ts';
 import { replaceSection } from './results-file.ts';
-import { RUNTIME_IMAGE_ENV, envText, startRuntimeProcess } from './runtime-process.ts';
+import { RUNTIME_IMAGE_ENV, envText, imageLikeRuntime, startRuntimeProcess } from './runtime-process.ts';
 
 const RATE_PER_SECOND = 50;
 const SAMPLE_EVERY_MS = 5_000;
@@ -56,6 +56,7 @@ export async function run(minutes: number): Promise<SoakResult> {
     receiverPort: rx.port,
     sim,
     services: { signIns: { start_time_in_utc: start, request_period_in_seconds: 60 } },
+    main: await imageLikeRuntime(dir),
     env: RUNTIME_IMAGE_ENV,
   });
   try {
@@ -117,7 +118,7 @@ export async function writeResults(r: SoakResult): Promise<void> {
     'Runtime soak',
     [
       `Measured ${new Date().toISOString().slice(0, 10)} with \`npx node test/bench/runtime-soak.ts --minutes ${r.minutes}\` (Node ${process.version}, load average ${r.loadAverage} at the start).`,
-      `The runtime CLI in its own process with Dockerfile.runtime's environment (${envText(RUNTIME_IMAGE_ENV)}), one Graph service (signIns), ${RATE_PER_SECOND} sign-ins/s arriving in the simulator, a pull every 60 s re-reading the 15-minute late-arrival window, events to rsyslog over mutual TLS. RSS (VmRSS) sampled every ${SAMPLE_EVERY_MS / 1000} s.`,
+      `The runtime CLI in its own process as the image runs it (JavaScript, Dockerfile.runtime's environment ${envText(RUNTIME_IMAGE_ENV)}), one Graph service (signIns), ${RATE_PER_SECOND} sign-ins/s arriving in the simulator, a pull every 60 s re-reading the 15-minute late-arrival window, events to rsyslog over mutual TLS. RSS (VmRSS) sampled every ${SAMPLE_EVERY_MS / 1000} s.`,
       '',
       '| minutes | first third mean RSS (MiB) | last third mean RSS (MiB) | peak RSS (MiB) | events added | events sent | pulls |',
       '|---|---|---|---|---|---|---|',
