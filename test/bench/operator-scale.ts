@@ -400,6 +400,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const arg = process.argv.indexOf('--collectors');
   const sizes = (arg > 0 ? process.argv[arg + 1]! : '1000').split(',').map(Number);
   const extraNotes = process.argv.flatMap((a, i) => (a === '--note' ? [process.argv[i + 1]!] : []));
+  // --timeout-seconds N: on a crowded machine 1,000 Collectors can take longer than the default 300 s.
+  const t = process.argv.indexOf('--timeout-seconds');
+  const timeoutMs = t > 0 ? Number(process.argv[t + 1]) * 1000 : undefined;
   const machine =
     `Machine: ${availableParallelism()} CPUs shared by the operator and the API server process, load average ` +
     `${loadavg()[0]!.toFixed(2)} at the start.`;
@@ -407,7 +410,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   // Before/after of the images' JavaScript (no TypeScript stripper in memory), in the same run.
   for (const collectors of sizes)
     for (const entry of ['source', 'image'] as const) {
-      const r = await run({ collectors, servicesPerCollector: MAX_SERVICES_PER_COLLECTOR, entry });
+      const r = await run({
+        collectors,
+        servicesPerCollector: MAX_SERVICES_PER_COLLECTOR,
+        entry,
+        ...(timeoutMs ? { timeoutMs } : {}),
+      });
       console.log(JSON.stringify(r));
       results.push(r);
     }
