@@ -144,7 +144,7 @@ export async function writeResults(results: MemoryResult[], load: number): Promi
       '|---|---|---|---|---|---|',
       ...rows,
       '',
-      `Peak RSS during the output benchmark (100,000s of events/s through the Devo sink, in the benchmark process with its own event generation): ${await outputPeakMiB()} MiB (section "Output path").`,
+      `Peak RSS during the output benchmark (the Devo sink at full speed, in the benchmark process with its own event generation): ${await outputPeakMiB()} MiB (section "Output path").`,
       'Before issue 11 the runtime idled at 198.9 MiB (Kubernetes) and 192.8 MiB (stand-alone) in this benchmark: it loaded @kubernetes/client-node in both configurations.',
     ].join('\n'),
   );
