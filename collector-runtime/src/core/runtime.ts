@@ -18,7 +18,7 @@ import type { Sink } from '../output/sink.ts';
 import type { StateStore } from '../state/store.ts';
 import type { Dispatcher } from 'undici';
 import { startStatusReporter } from './status-reporter.ts';
-import { podNamespace, runtimeKubeConfig } from './kube-config.ts';
+import { podNamespace, runtimeKubeApi } from './kube-api.ts';
 
 export interface RuntimeDeps {
   log: Logger;
@@ -126,7 +126,7 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDeps): Pr
   const ks = config.globals.kubernetes_status;
   const reporter = ks
     ? startStatusReporter({
-        kubeConfig: runtimeKubeConfig(env),
+        api: runtimeKubeApi(env),
         collector: ks.collector,
         namespace: ks.namespace ?? podNamespace(env) ?? 'default',
         lastSuccessAt: () => Math.max(0, ...runners.map((r) => r.health.lastSuccessAt ?? 0)) || undefined,

@@ -32,8 +32,6 @@ export interface SendQueueOptions {
   maxBytes: number;
   /** Raw bytes per chunk; chunks end on an LF unless one line is longer. */
   chunkBytes: number;
-  /** Turns a chunk's raw lines into its payload (gzip member); identity when absent. */
-  encode?: (raw: Buffer) => Buffer;
   /** Called when new work can be taken. */
   onWork(): void;
   /** Called when the number of queued events changed. */
@@ -142,7 +140,7 @@ export class SendQueue {
       if (end === len) this.#batches.shift();
     }
     const raw = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, size);
-    return { payload: this.#opts.encode ? this.#opts.encode(raw) : raw, parts, lines };
+    return { payload: raw, parts, lines };
   }
 
   /** The chunk's payload was written to a live socket: settle the batches it completes. */

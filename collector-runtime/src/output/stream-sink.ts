@@ -7,7 +7,6 @@
 // dies hands all of it back, to be written first on the next connection: at-least-once (see
 // StreamSinkOptions.resend_buffer_bytes and docs/design-notes.md "Output resend").
 import type { Socket } from 'node:net';
-import { gzipSync } from 'node:zlib';
 import { backoffDelay, type BackoffPolicy } from '../core/backoff.ts';
 import type { Clock } from '../core/clock.ts';
 import { CollectorError } from '../core/errors.ts';
@@ -15,6 +14,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { CollectorMetrics } from '../metrics/catalog.ts';
 import { Connection, type ConnectionSettings } from './connection.ts';
 import type { ClassifiedError } from './connection-error.ts';
+import { GzipSendQueue } from './gzip-send-queue.ts';
 import { SendQueue, type Chunk } from './send-queue.ts';
 import type { LineBatch, Sink, SinkStatus } from './sink.ts';
 import type { StreamSinkOptions } from './stream-sink-options.ts';
@@ -87,15 +87,16 @@ class StreamSink implements Sink {
     const queueGauge = deps.metrics.senderQueueEvents.labels(this.#labels);
     deps.metrics.senderQueueCapacity.set(this.#labels, options.queue_max_events);
     const gzip = options.compression === 'gzip';
-    const level = options.compression_level;
-    this.#queue = new SendQueue({
+    const queueOptions = {
       maxEvents: options.queue_max_events,
       maxBytes: options.queue_max_bytes,
       chunkBytes: gzip ? options.compression_buffer_in_bytes : options.write_chunk_bytes,
-      ...(gzip ? { encode: (raw: Buffer) => gzipSync(raw, { level }) } : {}),
       onWork: () => this.#scheduleKick(),
-      onSize: (events) => queueGauge.set(events),
-    });
+      onSize: (events: number) => queueGauge.set(events),
+    };
+    this.#queue = gzip
+      ? new GzipSendQueue(queueOptions, options.compression_level)
+      : new SendQueue(queueOptions);
     const connections = Math.max(1, options.concurrent_connections);
     this.#settings = {
       clock: deps.clock,

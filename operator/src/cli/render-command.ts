@@ -2,6 +2,7 @@
 // Services in some YAML files, for review before they reach a cluster (GitOps). Runs the same pure
 // desiredState() as the controller; nothing is sent anywhere.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
@@ -15,7 +16,12 @@ import type { SecretView } from '../reconcile/contract.ts';
 import { desiredState } from '../reconcile/desired-state.ts';
 import { TLS_SECRET_TYPE } from '../reconcile/secret-layout.ts';
 
-export const DEFAULT_RUNTIME_IMAGE = 'ghcr.io/devo/devo-collector:latest';
+// The runtime released with this operator (same version, package.json ships in the operator image), never a
+// floating tag: an operator upgrade rolls the runtimes to the version it was tested with.
+const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+export const DEFAULT_RUNTIME_IMAGE = `ghcr.io/devo/devo-collector:${version}`;
 
 export const RENDER_HELP = `Usage: devo-collector-operator render -f FILE|DIR [-f FILE|DIR ...] [options]
 

@@ -205,7 +205,13 @@ export function resetJob(
               name: 'reset-state',
               image: main.image,
               ...(main.imagePullPolicy ? { imagePullPolicy: main.imagePullPolicy } : {}),
-              command: ['rm', '-f', `${location.mountPath.replace(/\/+$/, '')}/${req.key}.json`],
+              // The runtime image has no shell or coreutils (only node): node removes the file.
+              command: [
+                'node',
+                '-e',
+                'require("node:fs").rmSync(process.argv[1], { force: true })',
+                `${location.mountPath.replace(/\/+$/, '')}/${req.key}.json`,
+              ],
               securityContext: {
                 allowPrivilegeEscalation: false,
                 readOnlyRootFilesystem: true,
