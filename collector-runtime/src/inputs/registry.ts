@@ -5,8 +5,13 @@ import {
   microsoftGraphAudit,
   microsoftGraphSecurity,
 } from './microsoft_graph/definition.ts';
+import { proofpointOnDemand } from './proofpoint_on_demand/definition.ts';
 
-const definitions: readonly InputDefinition[] = [microsoftGraphAudit, microsoftGraphSecurity];
+const definitions: readonly InputDefinition[] = [
+  microsoftGraphAudit,
+  microsoftGraphSecurity,
+  proofpointOnDemand,
+];
 
 function buildRegistry(list: readonly InputDefinition[]): ReadonlyMap<string, InputDefinition> {
   const map = new Map<string, InputDefinition>();

@@ -122,7 +122,11 @@ function afterEnd(
 ): { reason: string; delay: number; failures: number } {
   if (end.kind === 'unreachable') {
     failures++;
-    return { reason: 'unreachable', delay: backoffDelay(failures - 1, { initialMs: FIRST_RETRY_MS, maxMs: cap }), failures };
+    return {
+      reason: 'unreachable',
+      delay: backoffDelay(failures - 1, { initialMs: FIRST_RETRY_MS, maxMs: cap }),
+      failures,
+    };
   }
   if (completed) return { reason: 'window_done', delay: 0, failures: 0 };
   if (end.frames > 0 || now - end.openedAt >= HEALTHY_MS) failures = 0;

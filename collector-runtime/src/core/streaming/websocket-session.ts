@@ -143,11 +143,7 @@ export class WebSocketSession {
         this.#lastInbound = clock.now();
         frames++;
         handlers.frame(
-          Buffer.isBuffer(data)
-            ? data
-            : Array.isArray(data)
-              ? Buffer.concat(data)
-              : Buffer.from(data),
+          Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data),
         );
       });
       ws.on('pong', () => (this.#lastInbound = clock.now()));
