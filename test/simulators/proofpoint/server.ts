@@ -6,7 +6,7 @@
 // half-open sockets, 409 storms). For tests, benchmarks and the sandbox.
 import { createServer, STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { EventLog } from './event-log.ts';
 import { FrameRenderer, podTs, type PodType } from './frames.ts';
 import { Prng } from '../../support/prng.ts';
@@ -413,6 +413,8 @@ class Simulator implements PodSimulator {
     const log = this.#log(s.cid, s.type);
     const sc = this.scenario;
     for (let burst = 0; burst < 512; burst++) {
+      // A session being closed sends nothing more: its place must not move past what was sent.
+      if (s.ws.readyState !== WebSocket.OPEN) return;
       if (s.ws.bufferedAmount > HIGH_WATER) return; // the tick retries
       let seq: number;
       if (s.archive) {

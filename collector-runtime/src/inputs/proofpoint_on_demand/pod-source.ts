@@ -51,6 +51,7 @@ export class PodSource implements StreamSource<PodState> {
   #liveOpen = false;
   #catchUpFrom: number | undefined;
   #current: StreamRequest | undefined;
+  #openedAt = 0;
   #newest = 0;
   #added = 0;
   #unparsed = 0;
@@ -131,9 +132,10 @@ export class PodSource implements StreamSource<PodState> {
 
   opened(request: StreamRequest): void {
     this.#current = request;
+    this.#openedAt = this.#ctx.clock.now();
     if (!request.finite) {
       this.#liveOpen = true;
-      this.#liveUntil = this.#ctx.clock.now();
+      this.#liveUntil = this.#openedAt;
     }
   }
 
@@ -144,6 +146,8 @@ export class PodSource implements StreamSource<PodState> {
       this.#liveUntil = this.#ctx.clock.now();
     }
     if (request.finite && outcome.completed) {
+      // The replay covered everything up to when it opened: no gap is left before that.
+      this.#liveUntil = this.#openedAt;
       this.#catchUpFrom = undefined;
       this.#ctx.log.info({ purpose: request.purpose }, 'Caught up: going live');
     }

@@ -11,7 +11,7 @@ export interface PodState {
   start_time?: string | null;
   /** The newest event delivered: its raw `ts` and that instant in microseconds. */
   checkpoint?: { ts: string; instant_us: number };
-  /** Until when (ISO 8601, wall clock) a live connection was open: a longer gap than the server's hour needs a catch-up. */
+  /** Until when (ISO 8601, wall clock) nothing was missed: a live connection was open, or a catch-up replayed up to then. A longer gap than the server's hour needs a catch-up. */
   live_until?: string;
   /** The ids of the last events delivered, with their instants (µs), to filter a catch-up's overlap. */
   recent_ids: [string, number][];
