@@ -107,6 +107,8 @@ interface Session {
   /** Archive sessions: the window [since, to) and the scan position; live ones use place.next. */
   archive?: { since: number; to: number; next: number; end: number };
   sent: number;
+  /** Live sessions: one past the last frame whose write completed (handed to the kernel). */
+  written: number;
   lastClientFrame: number;
   timer?: NodeJS.Timeout;
   closed: boolean;
@@ -316,6 +318,7 @@ class Simulator implements PodSimulator {
       type,
       place,
       sent: 0,
+      written: place.next,
       lastClientFrame: now,
       closed: false,
     };
@@ -332,6 +335,7 @@ class Simulator implements PodSimulator {
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       this.#count(101);
       session.ws = ws;
+      session.written = place.next;
       this.#sessions.add(session);
       ws.on('ping', (data) => {
         this.#stats.pingsReceived++;
@@ -367,7 +371,8 @@ class Simulator implements PodSimulator {
     if (!s.archive) place.lastSeen = now;
     if (abrupt) {
       place.heldUntil = now + this.scenario.releaseDelayMs;
-      if (!s.archive) place.next = Math.max(0, place.next - this.scenario.rewindOnDrop);
+      // Frames still queued in this process were never sent: the place goes back to the last written one.
+      if (!s.archive) place.next = Math.max(0, Math.min(place.next, s.written) - this.scenario.rewindOnDrop);
     }
   }
 
@@ -430,7 +435,9 @@ class Simulator implements PodSimulator {
         if (s.place.next >= log.length) return;
         seq = s.place.next++;
       }
-      s.ws.send(this.#frame(s, seq));
+      s.ws.send(this.#frame(s, seq), (err) => {
+        if (!err && !s.archive && seq + 1 > s.written) s.written = seq + 1;
+      });
       s.sent++;
       this.#stats.framesSent++;
       if (sc.duplicateEvery > 0 && s.sent % sc.duplicateEvery === 0) {

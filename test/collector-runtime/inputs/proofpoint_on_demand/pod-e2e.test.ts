@@ -117,7 +117,17 @@ async function waitForAll(environment: string, sim: PodSimulator, types: PodType
     async () => new Set((await received(environment)).map(idOf)).size >= total(),
     timeoutMs,
     200,
-  );
+  ).catch(async (err: Error) => {
+    const got = new Set((await received(environment)).map(idOf));
+    const missing = types.flatMap((ty) =>
+      Array.from({ length: sim.count(ty) }, (_, i) => i)
+        .filter((i) => !got.has(sim.idOf(ty, i)))
+        .map((i) => `${ty}#${i}`),
+    );
+    throw new Error(
+      `${err.message}: ${missing.length} missing, e.g. ${missing.slice(0, 12).join(' ')}; sim ${JSON.stringify(sim.stats())}`,
+    );
+  });
 }
 
 async function metric(run: RuntimeRun, name: string): Promise<string> {
@@ -132,7 +142,7 @@ test('every unique event once across abrupt drops, 409 storms, duplicates and ou
       outOfOrderMaxMs: 20_000,
       mixedOffsets: true,
       releaseDelayMs: 2_500,
-      rewindOnDrop: 40,
+      rewindOnDrop: 200,
     },
   });
   const run = await launch({ message: service(), maillog: service() });
