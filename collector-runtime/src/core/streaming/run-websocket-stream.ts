@@ -16,7 +16,7 @@ const FIRST_RETRY_MS = 1_000;
 const HEARTBEAT_MS = 5 * 60_000;
 
 export function webSocketStream<S>(
-  ctx: PullerContext<S>,
+  ctx: PullerContext<S, unknown, unknown>,
   source: StreamSource<S>,
   settings: StreamSettings,
   limits: CommitLimits = DEFAULT_COMMIT_LIMITS,
@@ -25,7 +25,7 @@ export function webSocketStream<S>(
 }
 
 async function runStream<S>(
-  ctx: PullerContext<S>,
+  ctx: PullerContext<S, unknown, unknown>,
   source: StreamSource<S>,
   settings: StreamSettings,
   limits: CommitLimits,

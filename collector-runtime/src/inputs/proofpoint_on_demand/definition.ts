@@ -2,8 +2,8 @@
 // (docs/sources/proofpoint-on-demand.md). Names as in the product's documentation: credentials
 // cluster_id and api_key; per service override_tag_base, override_url_base, start_time and
 // request_period_in_seconds, which for a stream is the longest wait between reconnections.
-import type { InputDefinition, ServiceConfig, ServiceDefinition } from '../definition.ts';
-import { int, pastUtcTime, str } from '../../config/schema.ts';
+import type { InputDefinition, InputSettings, ServiceDefinition } from '../definition.ts';
+import { int, pastUtcTime, str, type Shape } from '../../config/schema.ts';
 import { webSocketStream } from '../../core/streaming/run-websocket-stream.ts';
 import { PodSource } from './pod-source.ts';
 import { migratePodState, POD_STATE_VERSION, type PodState } from './pod-state.ts';
@@ -13,7 +13,7 @@ export const POD_DEFAULT_URL = 'wss://logstream.proofpoint.com/v1/stream';
 const credentials = {
   cluster_id: { rule: str({ min: 1 }), required: true, doc: 'the cluster id shown in the PoD admin UI' },
   api_key: { rule: str({ min: 1, secret: true }), required: true, doc: 'the PoD Log API token' },
-};
+} satisfies Shape;
 
 const serviceSettings = {
   // The product's format is str.str.str.str: a Devo tag of at least four levels.
@@ -37,13 +37,15 @@ const serviceSettings = {
   // Our additions: keepalive timing (research: ping every 60 s, tolerate slow pongs up to 120 s).
   ping_interval_in_seconds: { rule: int({ min: 1, max: 3600 }), default: 60 },
   pong_timeout_in_seconds: { rule: int({ min: 2, max: 7200 }), default: 120 },
-};
+} satisfies Shape;
+
+type PodInput = InputSettings<{}, typeof credentials>;
 
 function podService(
   type: 'message' | 'maillog',
   keyField: string,
   description: string,
-): ServiceDefinition<PodState> {
+): ServiceDefinition<PodState, typeof serviceSettings, PodInput> {
   const tag = `mail.proofpoint.pod.${type}`;
   return {
     description,
@@ -55,14 +57,14 @@ function podService(
     stateVersion: POD_STATE_VERSION,
     migrateState: migratePodState,
     createStream: (ctx) => {
-      const s = ctx.service as ServiceConfig & PodServiceSettings;
+      const s = ctx.service;
       const source = new PodSource(ctx, {
         type,
         keyField,
         tag: s.override_tag_base ?? tag,
         url: s.override_url_base,
-        clusterId: ctx.input.credentials.cluster_id!,
-        apiKey: ctx.input.credentials.api_key!,
+        clusterId: ctx.input.credentials.cluster_id,
+        apiKey: ctx.input.credentials.api_key,
         ...(s.start_time !== undefined ? { startTimeMs: s.start_time } : {}),
       });
       return webSocketStream(ctx, source, {
@@ -75,14 +77,6 @@ function podService(
       });
     },
   };
-}
-
-interface PodServiceSettings {
-  override_tag_base?: string;
-  override_url_base: string;
-  start_time?: number;
-  ping_interval_in_seconds: number;
-  pong_timeout_in_seconds: number;
 }
 
 export const proofpointOnDemand: InputDefinition = {

@@ -37,7 +37,7 @@ export interface PodStreamSpec {
 }
 
 export class PodSource implements StreamSource<PodState> {
-  readonly #ctx: PullerContext<PodState>;
+  readonly #ctx: PullerContext<PodState, unknown, unknown>;
   readonly #spec: PodStreamSpec;
   readonly #startTime: string | null;
   readonly #seen = new RecentKeys();
@@ -56,7 +56,7 @@ export class PodSource implements StreamSource<PodState> {
   #added = 0;
   #unparsed = 0;
 
-  constructor(ctx: PullerContext<PodState>, spec: PodStreamSpec) {
+  constructor(ctx: PullerContext<PodState, unknown, unknown>, spec: PodStreamSpec) {
     this.#ctx = ctx;
     this.#spec = spec;
     this.#startTime = spec.startTimeMs !== undefined ? new Date(spec.startTimeMs).toISOString() : null;
