@@ -36,6 +36,31 @@ test('examples/standalone/microsoft-graph/config.yaml passes the runtime validat
   assert.equal(configured.length, 6);
 });
 
+test('examples/standalone/proofpoint-on-demand/config.yaml passes the runtime validator with both streams', () => {
+  const home = '/devo-collector';
+  const { config, problems } = validateConfig(
+    parse(read('examples/standalone/proofpoint-on-demand/config.yaml')),
+    {
+      now: Date.parse('2025-06-01T00:00:00Z'),
+      env: {},
+      paths: { base: home, certs: `${home}/certs`, config: `${home}/config`, state: `${home}/state` },
+      files: {
+        readText: (p) =>
+          p === `${home}/credentials/api_key` ? { text: 'token\n' } : { error: 'does not exist' },
+        checkReadable: (p) => (p.startsWith(`${home}/certs/`) ? undefined : 'does not exist'),
+        checkDirectory: () => undefined,
+      },
+      registry: inputRegistry,
+      legacyInputs,
+    },
+  );
+  assert.deepEqual(problems, []);
+  assert.deepEqual(
+    config!.inputs.flatMap((i) => i.services.map((s) => s.name)),
+    ['message', 'maillog'],
+  );
+});
+
 test('the dashboard queries only metrics the runtime or the operator exports, and covers the key ones', () => {
   const names = dashboardMetricNames(grafanaDashboard());
   checkDashboardMetrics(names);

@@ -52,7 +52,7 @@ function podService(
     settings: serviceSettings,
     omit: ['start_time_in_utc', 'override_tag'],
     defaultRequestPeriodSeconds: 60,
-    minRequestPeriodSeconds: 1,
+    minRequestPeriodSeconds: 5,
     defaultTags: [tag],
     stateVersion: POD_STATE_VERSION,
     migrateState: migratePodState,
