@@ -16,6 +16,7 @@ import {
   startGraphSimulator,
   type GraphService,
 } from '../simulators/graph/server.ts';
+import { SIM_POD_CLUSTER, SIM_POD_TOKEN, startPodSimulator } from '../simulators/proofpoint/server.ts';
 import { pino } from 'pino';
 
 const { values: args } = parseArgs({
@@ -57,6 +58,10 @@ async function main(): Promise<void> {
     sim.addRecords('alerts_v2', 1, { from: t - 120_000, to: t - 60_000 });
   }, 5_000);
 
+  // Proofpoint on Demand pushes: a few message and maillog events a second, with the API's duplicates.
+  const pod = await startPodSimulator({ seed: 7, scenario: { duplicateEvery: 50 } });
+  const podStops = [pod.produce('message', 3), pod.produce('maillog', 8)];
+
   const receiver = await startTlsLineReceiver({ pki, outputFile: join(home, 'received.log') });
   const template = await readFile(join(root, 'examples/sandbox/config.yaml'), 'utf8');
   const vars: Record<string, string> = {
@@ -66,6 +71,8 @@ async function main(): Promise<void> {
     TENANT_ID: SIM_TENANT_ID,
     CLIENT_ID: SIM_CLIENT_ID,
     START_TIME: new Date(now - 24 * HOUR).toISOString().replace(/\.\d+Z$/, 'Z'),
+    POD_URL: pod.url,
+    POD_CLUSTER: SIM_POD_CLUSTER,
   };
   const configFile = join(home, 'config', 'config.yaml');
   await writeFile(
@@ -73,7 +80,11 @@ async function main(): Promise<void> {
     template.replace(/\$\{(\w+)\}/g, (_, k: string) => vars[k] ?? ''),
   );
 
-  const env = { ...process.env, SANDBOX_CLIENT_SECRET: SIM_CLIENT_SECRET };
+  const env = {
+    ...process.env,
+    SANDBOX_CLIENT_SECRET: SIM_CLIENT_SECRET,
+    SANDBOX_POD_API_KEY: SIM_POD_TOKEN,
+  };
   const { config } = await loadConfig({ configPath: configFile, env });
   const log = createLogger({
     destination: pino.destination({ dest: join(home, 'collector.log'), sync: false }),
@@ -83,6 +94,7 @@ async function main(): Promise<void> {
   const out = (s: string) => process.stdout.write(`${s}\n`);
   out(`Sandbox running in ${home}`);
   out(`  Graph simulator   ${sim.url}`);
+  out(`  PoD simulator     ${pod.url}`);
   out(`  Devo receiver     127.0.0.1:${receiver.port} (mutual TLS; lines in ${join(home, 'received.log')})`);
   out(`  Metrics           http://127.0.0.1:${runtime.metricsPort}/metrics  (also /healthz, /readyz)`);
   out(`  Collector log     ${join(home, 'collector.log')}`);
@@ -123,6 +135,8 @@ async function main(): Promise<void> {
     await runtime.stop(sig);
     await report();
     await sim.close();
+    for (const stopPod of podStops) stopPod();
+    await pod.close();
     await receiver.close();
     out('Sandbox stopped.');
     process.exit(0);
