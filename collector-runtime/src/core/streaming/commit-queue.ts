@@ -3,7 +3,9 @@
 // batches grow by themselves (the next one fills while the current one is written); a quiet stream
 // still delivers within maxDelayMs. When too much waits behind the commit in flight the queue says so
 // (`full`) and the reader stops reading the socket: memory stays bounded by two batches while the
-// outputs push back, and the vendor's server, not this process, holds the rest.
+// outputs push back, and the vendor's server, not this process, holds the rest. A failed commit is
+// retried before anything newer (a later checkpoint would cover the failed events); once the stream
+// is stopping it is given up, and the saved checkpoint stays before those events.
 import type { OutEvent } from '../../inputs/definition.ts';
 import type { Clock } from '../clock.ts';
 
@@ -34,12 +36,18 @@ export interface CommitQueueDeps<S> {
   onRoom(): void;
   /** A commit failed (the outputs are stopping, or the state store refused the checkpoint). */
   onError(err: unknown): void;
-  /** A commit completed. */
-  onDelivered(events: number): void;
+  /** Aborted when the stream stops: a failed commit is then given up instead of retried. */
+  signal: AbortSignal;
+  /** A commit completed, in `seconds`. */
+  onDelivered(events: number, seconds: number): void;
 }
+
+/** Real time between attempts of a failed commit (the output or the state store recovering). */
+const RETRY_MS = 1_000;
 
 export class CommitQueue<S> {
   readonly #d: CommitQueueDeps<S>;
+  #retry: { events: OutEvent[]; state: S } | undefined;
   #events: OutEvent[] = [];
   #bytes = 0;
   /** Frames were decoded since the last cut: even without events (duplicates) the checkpoint may move. */
@@ -94,29 +102,49 @@ export class CommitQueue<S> {
 
   async #drain(): Promise<void> {
     try {
-      while (this.#dirty) {
-        const wait = this.#wait();
-        if (wait > 0) {
-          this.#wake = new AbortController();
-          await this.#d.clock.sleep(wait, this.#wake.signal).catch(() => undefined);
-          this.#wake = undefined;
-          continue;
+      while (this.#dirty || this.#retry) {
+        let batch = this.#retry;
+        this.#retry = undefined;
+        if (!batch) {
+          const wait = this.#wait();
+          if (wait > 0) {
+            this.#wake = new AbortController();
+            await this.#d.clock.sleep(wait, this.#wake.signal).catch(() => undefined);
+            this.#wake = undefined;
+            continue;
+          }
+          batch = { events: this.#events, state: this.#d.checkpoint() };
+          this.#events = [];
+          this.#bytes = 0;
+          this.#dirty = false;
+          this.#d.onRoom();
         }
-        const events = this.#events;
-        const state = this.#d.checkpoint();
-        this.#events = [];
-        this.#bytes = 0;
-        this.#dirty = false;
-        this.#d.onRoom();
+        const t0 = performance.now();
         try {
-          await this.#d.commit(events, state);
-          this.#d.onDelivered(events.length);
+          await this.#d.commit(batch.events, batch.state);
+          this.#d.onDelivered(batch.events.length, (performance.now() - t0) / 1000);
         } catch (err) {
           this.#d.onError(err);
+          if (this.#d.signal.aborted) {
+            // Stopping: give up. Nothing newer may be committed either: its checkpoint covers these events.
+            this.#events = [];
+            this.#bytes = 0;
+            this.#dirty = false;
+            return;
+          }
+          this.#retry = batch;
+          await sleep(RETRY_MS, this.#d.signal);
         }
       }
     } finally {
       this.#draining = undefined;
     }
   }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
 }

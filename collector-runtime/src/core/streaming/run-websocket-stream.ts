@@ -40,9 +40,17 @@ async function runStream<S>(
     clock,
     limits,
     onRoom: () => session?.resume(),
+    signal,
     onError: (err) =>
-      log.error({ err: errorMessage(err) }, 'Failed to deliver a batch or to save its checkpoint'),
-    onDelivered: () => health.delivered(),
+      log.error(
+        { err: errorMessage(err) },
+        'Failed to deliver a batch or to save its checkpoint; retrying it before anything newer',
+      ),
+    // For a stream, one delivered batch is what a pull is for a poller (pull metrics, last success).
+    onDelivered: (_events, seconds) => {
+      telemetry.pullDone('success', seconds, clock.now());
+      health.delivered();
+    },
   });
   let failures = 0;
   let refusals = 0;
@@ -51,12 +59,14 @@ async function runStream<S>(
     const s = new WebSocketSession(request, settings, clock);
     session = s;
     const beat = new AbortController();
+    const t0 = performance.now();
     const end = await s.run(signal, {
       opened: () => {
+        telemetry.apiRequest(101, (performance.now() - t0) / 1000);
         source.opened(request);
         health.connected();
         log.info({ url: request.url, purpose: request.purpose }, 'Connected to the stream');
-        void heartbeat(clock, beat.signal, () => queue.add([], 0));
+        heartbeat(beat.signal, () => queue.add([], 0));
       },
       frame: (data) => {
         queue.add(source.decode(data), data.length);
@@ -65,6 +75,8 @@ async function runStream<S>(
     });
     beat.abort();
     session = undefined;
+    if (end.kind === 'handshake') telemetry.apiRequest(end.failure.status, (performance.now() - t0) / 1000);
+    if (end.kind === 'unreachable') telemetry.apiRequest('error', (performance.now() - t0) / 1000);
     const completed =
       end.kind === 'closed' &&
       request.finite &&
@@ -163,19 +175,10 @@ export function handshakeLine(f: HandshakeFailure): string {
   return `Handshake status ${f.status} ${f.statusText} -+-+- ${JSON.stringify(headers)} -+-+- ${JSON.stringify(f.body)}`;
 }
 
-async function heartbeat(
-  clock: PullerContext['clock'],
-  signal: AbortSignal,
-  beat: () => void,
-): Promise<void> {
-  while (!signal.aborted) {
-    try {
-      await clock.sleep(HEARTBEAT_MS, signal);
-    } catch {
-      return;
-    }
-    beat();
-  }
+/** Real time: a quiet connection is still a connection, whatever clock the checkpoints use. */
+function heartbeat(signal: AbortSignal, beat: () => void): void {
+  const timer = setInterval(beat, HEARTBEAT_MS);
+  signal.addEventListener('abort', () => clearInterval(timer), { once: true });
 }
 
 function seconds(ms: number): number {

@@ -55,7 +55,7 @@ export class WebSocketSession {
     if (!this.#wantPause) return;
     this.#wantPause = false;
     // Pongs could not be read while paused: the deadline starts again now.
-    this.#lastInbound = this.#clock.now();
+    this.#lastInbound = performance.now();
     this.#ws?.resume();
   }
 
@@ -131,23 +131,23 @@ export class WebSocketSession {
       });
       ws.on('open', () => {
         openedAt = clock.now();
-        this.#lastInbound = openedAt;
+        this.#lastInbound = performance.now();
         if (this.#wantPause) ws.pause();
         handlers.opened();
-        void this.#keepAlive(ws, keepalive.signal, () => {
+        this.#keepAlive(ws, keepalive.signal, () => {
           cause = 'pong_timeout';
           ws.terminate();
         });
       });
       ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
-        this.#lastInbound = clock.now();
+        this.#lastInbound = performance.now();
         frames++;
         handlers.frame(
           Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data),
         );
       });
-      ws.on('pong', () => (this.#lastInbound = clock.now()));
-      ws.on('ping', () => (this.#lastInbound = clock.now()));
+      ws.on('pong', () => (this.#lastInbound = performance.now()));
+      ws.on('ping', () => (this.#lastInbound = performance.now()));
       ws.on('error', (err) => {
         error ??= errorMessage(err);
         if (cause === 'server') cause = 'error';
@@ -170,24 +170,26 @@ export class WebSocketSession {
     });
   }
 
-  /** Pings every pingIntervalMs; ends the connection when nothing came back within pongTimeoutMs. */
-  async #keepAlive(ws: WebSocket, signal: AbortSignal, dead: () => void): Promise<void> {
+  /**
+   * Pings every pingIntervalMs; ends the connection when nothing came back within pongTimeoutMs. Real
+   * time, not the service clock: it is the network's liveness, whatever clock the checkpoints use.
+   */
+  #keepAlive(ws: WebSocket, signal: AbortSignal, dead: () => void): void {
     const step = Math.min(this.#s.pingIntervalMs, Math.max(100, this.#s.pongTimeoutMs / 4));
-    let lastPing = this.#clock.now();
-    while (!signal.aborted) {
-      try {
-        await this.#clock.sleep(step, signal);
-      } catch {
-        return;
-      }
+    let lastPing = performance.now();
+    const timer = setInterval(() => {
       if (ws.readyState !== WebSocket.OPEN) return;
-      const now = this.#clock.now();
+      const now = performance.now();
       // While paused nothing is read, pongs included: only a connection we read can be judged dead.
-      if (!this.#wantPause && now - this.#lastInbound > this.#s.pongTimeoutMs) return dead();
+      if (!this.#wantPause && now - this.#lastInbound > this.#s.pongTimeoutMs) {
+        clearInterval(timer);
+        return dead();
+      }
       if (now - lastPing >= this.#s.pingIntervalMs) {
         lastPing = now;
         ws.ping();
       }
-    }
+    }, step);
+    signal.addEventListener('abort', () => clearInterval(timer), { once: true });
   }
 }

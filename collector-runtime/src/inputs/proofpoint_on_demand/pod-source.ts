@@ -82,8 +82,9 @@ export class PodSource implements StreamSource<PodState> {
     this.#recentSince = state.recent_ids_since_us;
     this.#coveredUntil =
       state.recent_ids.length > 0 ? state.recent_ids_since_us : state.checkpoint?.instant_us;
-    // Never live yet (a start_time catch-up was under way), or away longer than the server keeps our place.
-    if (this.#liveUntil === undefined || now - this.#liveUntil > SERVER_RESUME_MS)
+    // Never live yet (a start_time catch-up was under way), away longer than the server keeps our
+    // place, or the last run ended without closing its connection (received frames may be undelivered).
+    if (this.#liveUntil === undefined || now - this.#liveUntil > SERVER_RESUME_MS || state.live_open)
       this.#catchUpFrom = this.#resumePoint() ?? spec.startTimeMs;
   }
 
@@ -186,7 +187,6 @@ export class PodSource implements StreamSource<PodState> {
     if (++this.#added % PRUNE_EVERY === 0) {
       this.#seen.prune(this.#newest - DEDUP_WINDOW_US);
       this.#seen.limit(MAX_REMEMBERED_IDS);
-      telemetry.dedupFill(this.#seen.size / MAX_REMEMBERED_IDS);
     }
     if (instant !== undefined && (!this.#checkpoint || instant > this.#checkpoint.instant_us)) {
       this.#checkpoint = { ts: String(record.ts), instant_us: instant };
@@ -223,6 +223,8 @@ export class PodSource implements StreamSource<PodState> {
     }
     const liveUntil = this.#liveOpen ? this.#ctx.clock.now() : this.#liveUntil;
     if (liveUntil !== undefined) state.live_until = new Date(liveUntil).toISOString();
+    if (this.#liveOpen) state.live_open = true;
+    this.#ctx.telemetry.dedupFill(this.#seen.size / MAX_REMEMBERED_IDS);
     if (this.#recentSince !== undefined) state.recent_ids_since_us = this.#recentSince;
     return state;
   }

@@ -13,6 +13,12 @@ export interface PodState {
   checkpoint?: { ts: string; instant_us: number };
   /** Until when (ISO 8601, wall clock) nothing was missed: a live connection was open, or a catch-up replayed up to then. A longer gap than the server's hour needs a catch-up. */
   live_until?: string;
+  /**
+   * True while a live connection was open when this was saved: found at start, the process ended
+   * without closing it (a crash, or the output failing), so frames it had received may be undelivered
+   * while the server's place moved past them. The stream then catches up from the checkpoint first.
+   */
+  live_open?: boolean;
   /** The ids of the last events delivered, with their instants (µs), to filter a catch-up's overlap. */
   recent_ids: [string, number][];
   /** Every event at or before this instant (µs) that a catch-up re-serves counts as delivered (older ids were not kept). */
