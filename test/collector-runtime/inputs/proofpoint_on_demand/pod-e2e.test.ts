@@ -110,7 +110,7 @@ function assertExactlyOnce(events: ReceivedEvent[], sim: PodSimulator, type: Pod
   assert.deepEqual(got, want, `${type}: delivered ids differ from the simulator's`);
 }
 
-async function waitForAll(environment: string, sim: PodSimulator, types: PodType[], timeoutMs = 60_000) {
+async function waitForAll(environment: string, sim: PodSimulator, types: PodType[], timeoutMs = 120_000) {
   const total = () => types.reduce((n, ty) => n + sim.count(ty), 0);
   await waitFor(
     `${total()} unique events`,
