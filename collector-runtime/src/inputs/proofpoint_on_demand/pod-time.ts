@@ -12,7 +12,11 @@ export function instantMicros(ts: unknown): number | undefined {
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac = '', off] = m;
   const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
-  if (Number.isNaN(ms)) return undefined;
+  // Date.UTC rolls over (month 13 is next January): a field out of range is no time.
+  const back = new Date(ms);
+  if (Number.isNaN(ms) || back.getUTCMonth() !== Number(mo) - 1 || back.getUTCDate() !== Number(d))
+    return undefined;
+  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return undefined;
   let offsetMinutes = 0;
   if (off!.toUpperCase() !== 'Z') {
     const digits = off!.slice(1).replace(':', '');
