@@ -21,7 +21,7 @@ import {
   type ServiceTelemetry,
 } from '../../../collector-runtime/src/metrics/service-telemetry.ts';
 import { createHttpShared, httpClientFactory } from '../../../collector-runtime/src/core/http/client.ts';
-import { createPipeline } from '../../../collector-runtime/src/core/pipeline.ts';
+import { createPipeline } from '../../../collector-runtime/src/output/pipeline.ts';
 import { ServiceRunner } from '../../../collector-runtime/src/core/service-runner.ts';
 import type { Sink } from '../../../collector-runtime/src/output/sink.ts';
 import { memoryStore } from '../../../collector-runtime/src/state/memory-store.ts';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { ServiceRunner } from '../../../../collector-runtime/src/core/service-runner.ts';
-import { createPipeline } from '../../../../collector-runtime/src/core/pipeline.ts';
+import { createPipeline } from '../../../../collector-runtime/src/output/pipeline.ts';
 import { createHttpShared, httpClientFactory } from '../../../../collector-runtime/src/core/http/client.ts';
 import { systemClock } from '../../../../collector-runtime/src/core/clock.ts';
 import { createLogger } from '../../../../collector-runtime/src/logging/logger.ts';
