@@ -41,7 +41,10 @@ export interface PodScenario {
   idleCloseMs: number;
   /** Drop (no close frame: 1006 for the client) every session once it sent this many frames; 0: never. */
   dropAfterFrames: number;
-  /** A dropped session's place goes back this many frames: resume after a drop is at-least-once. */
+  /**
+   * A dropped session's place goes back this many frames: resume after a drop is at-least-once. To lose
+   * nothing it must exceed what the socket buffers hold (a reset discards the client's unread data).
+   */
   rewindOnDrop: number;
   /** Answer the next N handshakes with 409 whatever the sessions. */
   force409: number;
