@@ -64,15 +64,15 @@ export interface OperatorScaleResult {
 /** The V8 flags Dockerfile.operator runs the operator with (a small young generation keeps RSS down). */
 export const OPERATOR_NODE_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=128'];
 
-function sourceOf(i: number): string {
+export function sourceOf(i: number): string {
   return SOURCES[i % SOURCES.length]!;
 }
 
-function collector(i: number): JsonObject {
+export function collector(i: number, namespace = NAMESPACE): JsonObject {
   return {
     apiVersion: API_VERSION,
     kind: 'Collector',
-    metadata: { name: `c${i}`, namespace: NAMESPACE },
+    metadata: { name: `c${i}`, namespace },
     spec: {
       source: sourceOf(i),
       credentialsSecretRef: { name: 'graph-credentials' },
@@ -82,13 +82,13 @@ function collector(i: number): JsonObject {
   };
 }
 
-function service(i: number, s: string): JsonObject {
+export function service(i: number, s: string, namespace = NAMESPACE): JsonObject {
   // Services that are not time-based (secure scores, control profiles) take no start time.
   const timeBased = !sourceDefinition(sourceOf(i))?.services[s]?.omit?.includes('start_time_in_utc');
   return {
     apiVersion: API_VERSION,
     kind: 'Service',
-    metadata: { name: `c${i}-${s.toLowerCase().replace(/_/g, '-')}`, namespace: NAMESPACE },
+    metadata: { name: `c${i}-${s.toLowerCase().replace(/_/g, '-')}`, namespace },
     spec: {
       collectorRef: { name: `c${i}` },
       service: s,
@@ -108,7 +108,7 @@ const current = (c: JsonObject) =>
 const ready = (c: JsonObject) =>
   statusOf(c).conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ?? false;
 
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   try {
     // Fields 14 and 15 of /proc/<pid>/stat: utime and stime in clock ticks (100 per second on Linux).
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -118,7 +118,7 @@ function cpuSeconds(pid: number): number {
   }
 }
 
-function procStatusMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+export function procStatusMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
@@ -128,9 +128,9 @@ function procStatusMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   }
 }
 
-const peakRssMiB = (pid: number) => procStatusMiB(pid, 'VmHWM');
+export const peakRssMiB = (pid: number) => procStatusMiB(pid, 'VmHWM');
 
-function metricValue(metrics: string, name: string): number {
+export function metricValue(metrics: string, name: string): number {
   return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(metrics)?.[1] ?? 0);
 }
 
@@ -312,7 +312,7 @@ export async function run(opts: OperatorScaleOptions = {}): Promise<OperatorScal
   }
 }
 
-function round(x: number): number {
+export function round(x: number): number {
   return Math.round(x * 10) / 10;
 }
 
@@ -382,7 +382,14 @@ export function describeResults(results: OperatorScaleResult[]): string[] {
   return notes;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes('--real-cluster')) {
+  // The same workload on a real kube-apiserver, etcd and kube-controller-manager (operator-scale-real.ts,
+  // its own process: it imports this module's builders).
+  const { spawnSync } = await import('node:child_process');
+  const real = fileURLToPath(new URL('./operator-scale-real.ts', import.meta.url));
+  process.exitCode =
+    spawnSync(process.execPath, [real, ...process.argv.slice(2)], { stdio: 'inherit' }).status ?? 1;
+} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   // --collectors 1000 (default) or a list: --collectors 100,500,1000; --note "text" (repeatable) adds a note.
   const arg = process.argv.indexOf('--collectors');
   const sizes = (arg > 0 ? process.argv[arg + 1]! : '1000').split(',').map(Number);

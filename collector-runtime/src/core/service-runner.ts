@@ -181,6 +181,7 @@ export class ServiceRunner {
   async run(signal: AbortSignal): Promise<void> {
     const { log, clock, telemetry, pipeline, input, service } = this.#d;
     const periodMs = service.config.request_period_in_seconds * 1000;
+    telemetry.requestPeriod(service.config.request_period_in_seconds);
     let pullingId = 0;
     // The state store may be briefly unreachable (API server restart, RBAC not yet bound): keep trying.
     const loaded = await this.#untilDone(

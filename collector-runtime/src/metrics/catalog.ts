@@ -70,6 +70,18 @@ export function createCollectorMetrics(registry: Registry = new Registry()) {
       labelNames: [...svc, 'result'],
       registers: r,
     }),
+    requestPeriod: new Gauge({
+      name: 'devo_collector_request_period_seconds',
+      help: "The service's request_period_in_seconds (alerts compare the last successful pull with it)",
+      labelNames: svc,
+      registers: r,
+    }),
+    eventsLost: new Counter({
+      name: 'devo_collector_events_lost_total',
+      help: 'Events the vendor expired or dropped before they could be fetched, by reason (counted, never silent)',
+      labelNames: [...svc, 'reason'],
+      registers: r,
+    }),
     lastSuccessfulPull: new Gauge({
       name: 'devo_collector_last_successful_pull_timestamp_seconds',
       help: 'Unix time of the last pull that completed without error',
@@ -91,6 +103,12 @@ export function createCollectorMetrics(registry: Registry = new Registry()) {
     senderQueueEvents: new Gauge({
       name: 'devo_collector_sender_queue_events',
       help: 'Events waiting in the sender queue',
+      labelNames: ['collector', 'output'],
+      registers: r,
+    }),
+    senderQueueCapacity: new Gauge({
+      name: 'devo_collector_sender_queue_capacity_events',
+      help: 'Events the sender queue holds before it pushes back on the pullers (queue_max_events)',
       labelNames: ['collector', 'output'],
       registers: r,
     }),

@@ -7,6 +7,10 @@ export interface ServiceTelemetry {
   apiRequest(status: number | 'error', seconds: number): void;
   throttleWait(seconds: number): void;
   tokenRefresh(result: 'success' | 'error'): void;
+  /** The configured pull period, so an alert can tell a stalled service from a slow one. */
+  requestPeriod(seconds: number): void;
+  /** Events the vendor no longer has (expired content): a gap in the data, counted, never silent. */
+  lost(n: number, reason: string): void;
   received(n: number): void;
   duplicates(n: number): void;
   sent(n: number, output: string): void;
@@ -36,6 +40,12 @@ export function serviceTelemetry(metrics: CollectorMetrics, labels: MetricLabels
     },
     tokenRefresh(result) {
       metrics.tokenRefreshes.inc({ ...inputLabels, result });
+    },
+    requestPeriod(seconds) {
+      metrics.requestPeriod.set(labels, seconds);
+    },
+    lost(n, reason) {
+      metrics.eventsLost.inc({ ...labels, reason }, n);
     },
     received(n) {
       metrics.eventsReceived.inc(labels, n);

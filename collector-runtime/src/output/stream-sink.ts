@@ -81,6 +81,7 @@ class StreamSink implements Sink {
     this.#bytes = deps.metrics.senderBytes.labels(this.#labels);
     this.#connected = deps.metrics.senderConnected.labels(this.#labels);
     const queueGauge = deps.metrics.senderQueueEvents.labels(this.#labels);
+    deps.metrics.senderQueueCapacity.set(this.#labels, options.queue_max_events);
     const gzip = options.compression === 'gzip';
     const level = options.compression_level;
     this.#queue = new SendQueue({

@@ -5,9 +5,9 @@ import {
   COLLECTOR_INPUT_FIELDS,
   RESERVED_INPUT_SETTINGS,
   RESERVED_SERVICE_SETTINGS,
-  renderConfig,
   SERVICE_FIELDS,
-} from '../../../operator/src/reconcile/config-render.ts';
+} from '../../../operator/src/api/config-keys.ts';
+import { renderConfig } from '../../../operator/src/reconcile/config-render.ts';
 import { formatProblem } from '../../../operator/src/reconcile/field-problem.ts';
 import { aCollector, aService, credentials, NOW } from './reconcile-fixture.ts';
 
