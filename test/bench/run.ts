@@ -12,6 +12,7 @@ const benchmarks = [
   'test/bench/operator-scale.ts',
   'test/bench/image-sizes.ts',
   'test/bench/runtime-soak.ts',
+  'test/bench/proofpoint-stream.ts',
 ];
 
 let failed = 0;

@@ -17,6 +17,7 @@ import {
   type GraphService,
 } from '../simulators/graph/server.ts';
 import { startExchangeTraceSimulator } from '../simulators/exchange-message-trace/server.ts';
+import { SIM_POD_CLUSTER, SIM_POD_TOKEN, startPodSimulator } from '../simulators/proofpoint/server.ts';
 import { pino } from 'pino';
 
 const { values: args } = parseArgs({
@@ -62,6 +63,10 @@ async function main(): Promise<void> {
   const traceSim = await startExchangeTraceSimulator({ seed: 7 });
   traceSim.addRows({ count: 1500, from: now - 24 * HOUR, to: now - 15 * 60_000 });
 
+  // Proofpoint on Demand pushes: a few message and maillog events a second, with the API's duplicates.
+  const pod = await startPodSimulator({ seed: 7, scenario: { duplicateEvery: 50 } });
+  const podStops = [pod.produce('message', 3), pod.produce('maillog', 8)];
+
   const receiver = await startTlsLineReceiver({ pki, outputFile: join(home, 'received.log') });
   const template = await readFile(join(root, 'examples/sandbox/config.yaml'), 'utf8');
   const vars: Record<string, string> = {
@@ -72,6 +77,8 @@ async function main(): Promise<void> {
     TENANT_ID: SIM_TENANT_ID,
     CLIENT_ID: SIM_CLIENT_ID,
     START_TIME: new Date(now - 24 * HOUR).toISOString().replace(/\.\d+Z$/, 'Z'),
+    POD_URL: pod.url,
+    POD_CLUSTER: SIM_POD_CLUSTER,
   };
   const configFile = join(home, 'config', 'config.yaml');
   await writeFile(
@@ -79,7 +86,11 @@ async function main(): Promise<void> {
     template.replace(/\$\{(\w+)\}/g, (_, k: string) => vars[k] ?? ''),
   );
 
-  const env = { ...process.env, SANDBOX_CLIENT_SECRET: SIM_CLIENT_SECRET };
+  const env = {
+    ...process.env,
+    SANDBOX_CLIENT_SECRET: SIM_CLIENT_SECRET,
+    SANDBOX_POD_API_KEY: SIM_POD_TOKEN,
+  };
   const { config } = await loadConfig({ configPath: configFile, env });
   const log = createLogger({
     destination: pino.destination({ dest: join(home, 'collector.log'), sync: false }),
@@ -89,6 +100,7 @@ async function main(): Promise<void> {
   const out = (s: string) => process.stdout.write(`${s}\n`);
   out(`Sandbox running in ${home}`);
   out(`  Graph simulator   ${sim.url}`);
+  out(`  PoD simulator     ${pod.url}`);
   out(`  Devo receiver     127.0.0.1:${receiver.port} (mutual TLS; lines in ${join(home, 'received.log')})`);
   out(`  Metrics           http://127.0.0.1:${runtime.metricsPort}/metrics  (also /healthz, /readyz)`);
   out(`  Collector log     ${join(home, 'collector.log')}`);
@@ -130,6 +142,8 @@ async function main(): Promise<void> {
     await report();
     await sim.close();
     await traceSim.close();
+    for (const stopPod of podStops) stopPod();
+    await pod.close();
     await receiver.close();
     out('Sandbox stopped.');
     process.exit(0);

@@ -1,7 +1,13 @@
 // The lifecycle of one (input, service): pre-pull (load state, migrate, reset check) → setup (auth) →
 // pull every request_period_in_seconds, back to back while there is a backlog. A failing service logs,
-// counts and retries; it never stops the others.
-import type { InputDefinition, PullerContext, PullSummary, ServiceDefinition } from '../inputs/definition.ts';
+// counts and retries; it never stops the others. A streamed service runs its stream instead of pulling.
+import type {
+  InputDefinition,
+  PullerContext,
+  PullSummary,
+  ServiceDefinition,
+  Stream,
+} from '../inputs/definition.ts';
 import type { ConfiguredInput, EnabledService } from '../config/runtime-config.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Clock } from './clock.ts';
@@ -201,7 +207,8 @@ export class ServiceRunner {
         await this.#save(nextState);
       },
     };
-    const puller = this.#def.createPuller(ctx);
+    if (this.#def.createStream) return this.#runStream(this.#def.createStream(ctx), signal);
+    const puller = this.#def.createPuller!(ctx);
     if (!(await this.#untilDone(() => puller.setup(signal), 'Failed to set up the service', 5_000, signal)))
       return;
     this.health.phase = 'running';
@@ -252,6 +259,41 @@ export class ServiceRunner {
       if (summary.upToDate) await sleepQuietly(clock, Math.max(0, started + periodMs - clock.now()), signal);
     }
     this.health.phase = 'stopped';
+  }
+
+  /** A stream reconnects by itself; it returns when stopped and throws only when it cannot go on. */
+  async #runStream(stream: Stream, signal: AbortSignal): Promise<void> {
+    const { log, clock, telemetry } = this.#d;
+    const h = this.health;
+    h.phase = 'running';
+    try {
+      await stream.run(signal, {
+        connected: () => {
+          h.lastPullOk = true;
+          h.lastError = undefined;
+          h.lastSuccessAt = clock.now();
+          telemetry.up(true);
+        },
+        delivered: () => {
+          h.lastSuccessAt = clock.now();
+        },
+        disconnected: (error) => {
+          h.lastPullOk = false;
+          h.lastError = error;
+          telemetry.up(false);
+        },
+      });
+      h.phase = 'stopped';
+    } catch (err) {
+      h.phase = 'setup-failed';
+      h.lastPullOk = false;
+      h.lastError = errorMessage(err);
+      telemetry.up(false);
+      log.error(
+        { err: errorMessage(err), code: (err as CollectorError).code },
+        'Stopped the service: it cannot go on until its configuration is fixed',
+      );
+    }
   }
 }
 

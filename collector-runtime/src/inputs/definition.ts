@@ -1,4 +1,5 @@
-// What a source is: its input-level settings, its services (each with a puller), and its tags.
+// What a source is: its input-level settings, its services (each with a puller, or a stream when the
+// vendor pushes), and its tags.
 // A new source is one folder with a definition like this plus one line in registry.ts.
 import type { Logger } from '../logging/logger.ts';
 import type { Clock } from '../core/clock.ts';
@@ -106,7 +107,23 @@ export interface ServiceDefinition<S = unknown, Own extends Shape = Shape, In = 
   stateVersion: number;
   /** Upgrades a state document of an older layout; returns undefined when it cannot be used. */
   migrateState?(old: unknown, fromVersion: number): S | undefined;
-  createPuller(ctx: PullerContext<S, ServiceSettings<Own>, In>): Puller;
+  /** A polled service: set up once, then pulled every request_period_in_seconds. */
+  createPuller?(ctx: PullerContext<S, ServiceSettings<Own>, In>): Puller;
+  /** A pushed service (WebSocket, see core/streaming/): runs until stopped; the runner skips the pull loop. */
+  createStream?(ctx: PullerContext<S, ServiceSettings<Own>, In>): Stream;
+}
+
+/** A source that delivers by itself (the vendor pushes): it commits through ctx.commit like a puller. */
+export interface Stream {
+  /** Runs until `signal` aborts; throws a non-retryable CollectorError when it cannot go on (e.g. refused credentials). */
+  run(signal: AbortSignal, health: StreamHealth): Promise<void>;
+}
+
+/** How a stream tells the service's health (readiness, status) what its connection does. */
+export interface StreamHealth {
+  connected(): void;
+  delivered(): void;
+  disconnected(error: string): void;
 }
 
 export interface InputDefinition {

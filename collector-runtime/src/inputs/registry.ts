@@ -6,11 +6,13 @@ import {
   microsoftGraphSecurity,
 } from './microsoft_graph/definition.ts';
 import { office365ExchangeMessage } from './office365_exchange_message/definition.ts';
+import { proofpointOnDemand } from './proofpoint_on_demand/definition.ts';
 
 const definitions: readonly InputDefinition[] = [
   microsoftGraphAudit,
   microsoftGraphSecurity,
   office365ExchangeMessage,
+  proofpointOnDemand,
 ];
 
 function buildRegistry(list: readonly InputDefinition[]): ReadonlyMap<string, InputDefinition> {

@@ -30,6 +30,7 @@ export interface ServiceTelemetry {
   stateReset(): void;
   dedupFill(ratio: number, falsePositiveRate?: number): void;
   up(isUp: boolean): void;
+  websocketReconnect(reason: string): void;
 }
 
 export function serviceTelemetry(metrics: CollectorMetrics, labels: MetricLabels): ServiceTelemetry {
@@ -96,6 +97,9 @@ export function serviceTelemetry(metrics: CollectorMetrics, labels: MetricLabels
     },
     up(isUp) {
       metrics.serviceUp.set(labels, isUp ? 1 : 0);
+    },
+    websocketReconnect(reason) {
+      metrics.websocketReconnects.inc({ ...labels, reason });
     },
   };
 }

@@ -50,6 +50,8 @@ test('examples/ holds the Microsoft Graph Collectors and all eight Services', ()
   assert.deepEqual(files, [
     'examples/microsoft-graph/collector.yaml',
     'examples/microsoft-graph/services.yaml',
+    'examples/proofpoint-on-demand/collector.yaml',
+    'examples/proofpoint-on-demand/services.yaml',
   ]);
   const services = parseAllDocuments(
     readFileSync(join(ROOT, 'examples/microsoft-graph/services.yaml'), 'utf8'),
@@ -81,7 +83,7 @@ test('render of every example: valid built-in objects for each Collector, exit 0
   assert.match(stdout, /^# Collector devo-collectors\/graph-audit: ConfigValid=True, SecretsFound=True$/m);
   assert.deepEqual(builtinProblems(objects), []);
   const deployments = objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata?.name);
-  assert.deepEqual(deployments, ['graph-audit', 'graph-security']);
+  assert.deepEqual(deployments, ['graph-audit', 'graph-security', 'proofpoint-on-demand']);
   assert.ok(
     objects.some((o) => o.kind === 'PersistentVolumeClaim' && o.metadata?.name === 'graph-security-state'),
   );
@@ -100,7 +102,7 @@ test('render: a Secret declared without a key leaves the Deployment out and name
     stderr,
     /SecretsFound=False \(SecretKeyMissing\): Secret graph-credentials \(spec\.credentialsSecretRef\) has no key client_secret/,
   );
-  assert.ok(!objects.some((o) => o.kind === 'Deployment'));
+  assert.ok(!objects.some((o) => o.kind === 'Deployment' && o.metadata?.name === 'graph-audit'));
   assert.ok(objects.some((o) => o.kind === 'ConfigMap' && o.metadata?.name === 'graph-audit-config'));
 });
 
@@ -157,7 +159,11 @@ test('render output can be applied: no owner references (no uid before the API s
 
 test("render -f DIR reads the directory's YAML files like kubectl, and skips kinds that are not ours", async () => {
   const dir = join(ROOT, 'examples/microsoft-graph');
-  const byFiles = await render(exampleCrFiles().flatMap((f) => ['-f', f]));
+  const byFiles = await render(
+    exampleCrFiles()
+      .filter((f) => f.startsWith(dir))
+      .flatMap((f) => ['-f', f]),
+  );
   const byDir = await render(['-f', dir]);
   assert.equal(byDir.code, 0);
   assert.equal(byDir.stdout, byFiles.stdout);
