@@ -1,4 +1,4 @@
-// Where config.yaml is and where the files it names live. The seeds' Docker layout is
+// Where config.yaml is and where the files it names live. the product documents' Docker layout is
 // /devo-collector/{certs,config,state} with CONFIG_FILE=config.yaml naming a file in config/.
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { RuntimeConfig } from './runtime-config.ts';

@@ -1,5 +1,5 @@
-// `globals:` of config.yaml: the seeds' collector identity, debug switch and persistence, plus our
-// metrics listener and shutdown bound. Unknown keys only warn, as the seeds' SDK does
+// `globals:` of config.yaml: the product documents' collector identity, debug switch and persistence, plus our
+// metrics listener and shutdown bound. Unknown keys only warn, as the product documents' SDK does
 // ("Illegal global setting has been ignored -> multiprocessing: False").
 import type { GlobalsConfig, PersistenceConfig } from './runtime-config.ts';
 import {
@@ -58,7 +58,7 @@ function persistence(): Rule<PersistenceConfig> {
 
 export const GLOBALS_SHAPE = {
   debug: { rule: bool(), default: false },
-  id: { rule: str({ min: 1 }), required: true, doc: 'collector id (seeds: short unique value)' },
+  id: { rule: str({ min: 1 }), required: true, doc: 'collector id (product documents: short unique value)' },
   name: { rule: str({ min: 1 }), required: true, doc: 'collector name' },
   persistence: {
     rule: persistence(),

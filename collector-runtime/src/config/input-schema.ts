@@ -179,7 +179,7 @@ function unknownServiceMessage(name: string, def: InputDefinition, ctx: Validate
   return `unknown service${hint ? `; ${hint}` : ''} (${def.name} offers: ${offered.join(', ')})`;
 }
 
-/** Accepts a misspelling that appears in the seeds' own examples, with a warning. */
+/** Accepts a misspelling that appears in the product documents' own examples, with a warning. */
 function renameAlias(
   raw: Record<string, unknown>,
   alias: string,

@@ -11,7 +11,7 @@ export interface GlobalsConfig {
   id: string;
   name: string;
   persistence: PersistenceConfig;
-  /** Our additions (not in the seeds): the metrics/health HTTP listener and shutdown bound. */
+  /** Our additions (not in the product documents): the metrics/health HTTP listener and shutdown bound. */
   metrics: { host: string; port: number };
   shutdown_timeout_seconds: number;
   /** The HOSTNAME field of every syslog line (defaults to the pod name / host name). */

@@ -96,7 +96,7 @@ export function str<const O extends string = string>(
   };
 }
 
-/** Integers; numeric strings are accepted because the seeds' JSON examples quote every value. */
+/** Integers; numeric strings are accepted because the product documents' JSON examples quote every value. */
 export function int(opts: { min?: number; max?: number } = {}): Rule<number> {
   const range =
     opts.min !== undefined && opts.max !== undefined
@@ -177,7 +177,7 @@ function impossibleDate(text: string, ms: number): string | undefined {
 }
 
 /**
- * A UTC timestamp in the past, as the seeds' start_time_in_utc (InitVariablesError 1 and 2).
+ * A UTC timestamp in the past, as the product documents' start_time_in_utc (InitVariablesError 1 and 2).
  * Returns epoch milliseconds.
  */
 export function pastUtcTime(): Rule<number> {
@@ -250,7 +250,7 @@ export function isMapping(value: unknown): value is Record<string, unknown> {
 
 /**
  * A mapping with known keys. Unknown keys are errors by default ("did you mean …" when close),
- * or warnings where the seeds' SDK only warns (globals).
+ * or warnings where the product documents' SDK only warns (globals).
  */
 export function obj<S extends Shape>(
   shape: S,

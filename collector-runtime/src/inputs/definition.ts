@@ -79,12 +79,12 @@ export interface PullSummary {
   received: number;
   duplicates: number;
   sent: number;
-  /** True when the service has caught up with the present (the seeds' "data is up to date"). */
+  /** True when the service has caught up with the present (the product documents' "data is up to date"). */
   upToDate: boolean;
 }
 
 export interface Puller {
-  /** Authenticate and check the source is pullable (the seeds' SetupError 101/102). */
+  /** Authenticate and check the source is pullable (the product documents' SetupError 101/102). */
   setup(signal: AbortSignal): Promise<void>;
   pull(signal: AbortSignal): Promise<PullSummary>;
 }

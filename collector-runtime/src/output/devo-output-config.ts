@@ -1,4 +1,4 @@
-// `outputs.<name>.config` of an output with `type: devo_platform`: the seeds' keys plus stream tuning.
+// `outputs.<name>.config` of an output with `type: devo_platform`: the product documents' keys plus stream tuning.
 import { bool, obj, str, type Rule, type Shape } from '../config/schema.ts';
 import { streamSinkDefaults, type StreamSinkOptions } from './stream-sink-options.ts';
 import {
@@ -13,7 +13,7 @@ export interface DevoOutputConfig extends Partial<StreamSinkOptions> {
   /** Devo's ingestion host, e.g. `collector-eu.devo.io` (or an IP). */
   address: string;
   port?: number;
-  /** Transport: only 'SSL' (TLS with the domain's client certificate), as in the seeds. */
+  /** Transport: only 'SSL' (TLS with the domain's client certificate), as in the product documents. */
   type?: 'SSL';
   /** File names of Devo's X.509 download, relative to the certificates folder or absolute. */
   chain: string;

@@ -1,4 +1,4 @@
-// The Collector kind: one collector runtime pulling one source (a seeds input) into Devo. This schema is
+// The Collector kind: one collector runtime pulling one source (a config.yaml input) into Devo. This schema is
 // the single source of crds/collectors.collectors.devo.com.yaml and of the chart's copy.
 import { MAX_COLLECTOR_NAME } from '../reconcile/child-meta.ts';
 import { RESERVED_INPUT_SETTINGS } from './config-keys.ts';
@@ -37,7 +37,7 @@ const spec: JsonSchema = {
     source: {
       type: 'string',
       enum: sourceNames(),
-      description: `The seeds' input key. ${sourceNames()
+      description: `The config.yaml input key. ${sourceNames()
         .map((s) => `${s} offers ${servicesOf(s).join(', ')}`)
         .join('; ')}. Immutable.`,
       'x-kubernetes-validations': [
@@ -52,7 +52,7 @@ const spec: JsonSchema = {
       minLength: 1,
       maxLength: 64,
       description:
-        "The seeds' input id: part of every checkpoint key, so changing it starts every service from scratch. Defaults to the Collector's name.",
+        "The config.yaml input id: part of every checkpoint key, so changing it starts every service from scratch. Defaults to the Collector's name.",
     },
     enabled: {
       type: 'boolean',
@@ -63,18 +63,18 @@ const spec: JsonSchema = {
     environment: {
       type: 'string',
       minLength: 1,
-      description: 'Added to every event as @devo_environment (the seeds\' "environment").',
+      description: "Added to every event as @devo_environment (config.yaml's environment).",
     },
     requestsPerSecond: {
       type: 'integer',
       minimum: 1,
-      description: 'Cap on API requests per second for the whole source (the seeds\' "requests_per_second").',
+      description: "Cap on API requests per second for the whole source (config.yaml's requests_per_second).",
     },
     credentialsSecretRef: secretRefSchema(
-      "Secret with the source credentials under the seeds' names (Microsoft Graph: tenant_id, client_id, client_secret). Mounted as files; values never enter the config ConfigMap.",
+      "Secret with the source credentials under config.yaml's names (Microsoft Graph: tenant_id, client_id, client_secret). Mounted as files; values never enter the config ConfigMap.",
     ),
     settings: settingsSchema(
-      "Other input settings in the seeds' snake_case names, e.g. override_top_level_domain: us (GCC High). Checked by the collector runtime's validator; problems show in the ConfigValid condition.",
+      "Other input settings in config.yaml's snake_case names, e.g. override_top_level_domain: us (GCC High). Checked by the collector runtime's validator; problems show in the ConfigValid condition.",
       RESERVED_INPUT_SETTINGS,
       'inputId, enabled, environment, requestsPerSecond, credentialsSecretRef and Service resources',
     ),

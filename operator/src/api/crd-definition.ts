@@ -119,7 +119,7 @@ export function secretRefSchema(description: string): JsonSchema {
 }
 
 /**
- * Free-form settings in the seeds' snake_case names. A map (not preserve-unknown-fields) so CEL can see
+ * Free-form settings in config.yaml's snake_case names. A map (not preserve-unknown-fields) so CEL can see
  * its keys; `reserved` keys belong to the resource's own fields.
  */
 export function settingsSchema(

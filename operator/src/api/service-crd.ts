@@ -20,7 +20,8 @@ const offered = sourceNames()
 
 const spec: JsonSchema = {
   type: 'object',
-  description: "One service of a Collector: what to pull and how often. Its settings use the seeds' meaning.",
+  description:
+    'One service of a Collector: what to pull and how often. Its settings mean what they mean in config.yaml.',
   required: ['collectorRef', 'service'],
   properties: {
     collectorRef: {
@@ -44,7 +45,7 @@ const spec: JsonSchema = {
     service: {
       type: 'string',
       enum: serviceNames(),
-      description: `The seeds' service name. Which ones a Collector accepts depends on its source (${offered}). Kubernetes validates one object at a time, so it cannot check this against the Collector: the operator reports a mismatch as ConfigValid=False on the Collector and this Service.`,
+      description: `The config.yaml service name. Which ones a Collector accepts depends on its source (${offered}). Kubernetes validates one object at a time, so it cannot check this against the Collector: the operator reports a mismatch as ConfigValid=False on the Collector and this Service.`,
     },
     enabled: {
       type: 'boolean',
@@ -55,7 +56,7 @@ const spec: JsonSchema = {
       type: 'integer',
       minimum: minRequestPeriodSeconds(),
       description:
-        "Seconds between pulls (the seeds' request_period_in_seconds); the default depends on the service.",
+        "Seconds between pulls (config.yaml's request_period_in_seconds); the default depends on the service.",
     },
     startTimeInUtc: {
       type: 'string',
@@ -67,7 +68,7 @@ const spec: JsonSchema = {
       type: 'string',
       minLength: 1,
       description:
-        "Any value; changing it resets this service's checkpoint (the seeds' reset_persistence_auth).",
+        "Any value; changing it resets this service's checkpoint (config.yaml's reset_persistence_auth).",
     },
     overrideTag: {
       type: 'string',
@@ -79,15 +80,15 @@ const spec: JsonSchema = {
     additionalFilter: {
       type: 'string',
       minLength: 1,
-      description: "An OData $filter clause added to every query (the seeds' additional_filter).",
+      description: "An OData $filter clause added to every query (config.yaml's additional_filter).",
     },
     overrideQueryWindowMaxSeconds: {
       type: 'integer',
       minimum: 1,
-      description: "Longest time window one query covers (the seeds' override_query_window_max_seconds).",
+      description: "Longest time window one query covers (config.yaml's override_query_window_max_seconds).",
     },
     settings: settingsSchema(
-      "Other service settings in the seeds' snake_case names, e.g. late_arrival_window_in_seconds. Checked by the collector runtime's validator; problems show in the ConfigValid condition.",
+      "Other service settings in config.yaml's snake_case names, e.g. late_arrival_window_in_seconds. Checked by the collector runtime's validator; problems show in the ConfigValid condition.",
       RESERVED_SERVICE_SETTINGS,
       'enabled, requestPeriodSeconds, startTimeInUtc, resetPersistenceAuth, overrideTag, additionalFilter, overrideQueryWindowMaxSeconds',
     ),

@@ -23,17 +23,17 @@ export interface SecretKeyRef {
 }
 
 export interface CollectorSpec {
-  /** The seeds' input key, e.g. microsoft_graph_audit. */
+  /** The config.yaml input key, e.g. microsoft_graph_audit. */
   source: string;
-  /** The seeds' input id (short unique id); defaults to the Collector's name. */
+  /** The config.yaml input id (short unique id); defaults to the Collector's name. */
   inputId?: string;
   enabled?: boolean;
   debug?: boolean;
   environment?: string;
   requestsPerSecond?: number;
-  /** Secret holding the source credentials under the seeds' field names (tenant_id, client_id, client_secret…). */
+  /** Secret holding the source credentials under config.yaml's field names (tenant_id, client_id, client_secret…). */
   credentialsSecretRef: SecretKeyRef;
-  /** Input-level settings in the seeds' names (override_top_level_domain, override_base_url…). */
+  /** Input-level settings in config.yaml's names (override_top_level_domain, override_base_url…). */
   settings?: Record<string, unknown>;
   output: {
     address: string;
@@ -89,7 +89,7 @@ export interface CollectorResource {
 
 export interface ServiceSpec {
   collectorRef: { name: string };
-  /** The seeds' service name, e.g. signIns. */
+  /** The config.yaml service name, e.g. signIns. */
   service: string;
   enabled?: boolean;
   requestPeriodSeconds?: number;
@@ -98,7 +98,7 @@ export interface ServiceSpec {
   overrideTag?: string;
   additionalFilter?: string;
   overrideQueryWindowMaxSeconds?: number;
-  /** Other service settings in the seeds' names, validated by the runtime's config schema. */
+  /** Other service settings in config.yaml's names, validated by the runtime's config schema. */
   settings?: Record<string, unknown>;
 }
 

@@ -13,7 +13,7 @@ import type { SecretView } from './contract.ts';
 import type { FieldProblem } from './field-problem.ts';
 import { CERT_FILES, credentialFileKeys } from './secret-layout.ts';
 
-/** The pod's directory layout: the seeds' Docker layout under one home. */
+/** The pod's directory layout: the collectors' documented Docker layout under one home. */
 export const RUNTIME_HOME = '/devo-collector';
 export const RUNTIME_DIRS = {
   config: `${RUNTIME_HOME}/config`,

@@ -1,6 +1,6 @@
 // The collector pod: one replica with the Recreate strategy (a checkpoint must never have two writers),
 // hardened (non-root, read-only root filesystem, no capabilities, RuntimeDefault seccomp), with the
-// seeds' Docker layout mounted from the config ConfigMap, the two Secrets and the state volume.
+// the product documents' Docker layout mounted from the config ConfigMap, the two Secrets and the state volume.
 import type {
   V1Deployment,
   V1Toleration,

@@ -1,6 +1,6 @@
 // How the two referenced Secrets become files in the pod, and which keys they must hold. The runtime
 // reads the Devo certificate as chain.crt/cert.crt/key.key under certs/ and each credential from
-// credentials/<key> (the seeds' Docker layout), so config.yaml never holds a secret value.
+// credentials/<key> (the collectors' documented Docker layout), so config.yaml never holds a secret value.
 import { credentialKeys } from '../api/offered-sources.ts';
 import type { CollectorResource } from '../api/types.ts';
 import type { SecretView } from './contract.ts';

@@ -4,7 +4,7 @@ import { desiredState } from '../../../operator/src/reconcile/desired-state.ts';
 import { condition, configOf } from './desired-state-queries.ts';
 import { aCollector, anInput, NAMESPACE, SENTINEL } from './reconcile-fixture.ts';
 
-test('config.yaml is the seeds format, with secrets as file paths only', () => {
+test("config.yaml has the collectors' layout, with secrets as file paths only", () => {
   const d = desiredState(anInput());
   assert.deepEqual(configOf(d), {
     globals: {

@@ -4,7 +4,7 @@ import { desiredState } from '../../../operator/src/reconcile/desired-state.ts';
 import { configOf, find, podSpec } from './desired-state-queries.ts';
 import { aCollector, aSecret, anInput, credentials } from './reconcile-fixture.ts';
 
-test('the Deployment is single-replica, hardened, probed and mounts the seeds layout', () => {
+test('the Deployment is single-replica, hardened, probed and mounts the documented layout', () => {
   const d = desiredState(anInput());
   const deploy = find(d, 'Deployment');
   assert.equal(deploy.spec.replicas, 1);

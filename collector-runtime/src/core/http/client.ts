@@ -31,7 +31,7 @@ export interface HttpClientOptions {
   /** Every limiter must admit a request before it is sent (e.g. input requests_per_second + API budget). */
   limiters?: RateLimiter[];
   headers?: Record<string, string>;
-  /** Retries after the first attempt for 429, 5xx and network errors (seeds: "default up to 3 times"). */
+  /** Retries after the first attempt for 429, 5xx and network errors (product documents: "default up to 3 times"). */
   maxRetries?: number;
   /** A response body larger than this is refused (memory stays bounded); default MAX_RESPONSE_BYTES. */
   maxResponseBytes?: number;

@@ -152,7 +152,7 @@ export const GRAPH_SERVICES: Record<string, GraphServiceSpec> = {
   },
 };
 
-/** Per-app-per-tenant budgets from the seeds' throttling table. */
+/** Per-app-per-tenant budgets from the product documents' throttling table. */
 export const API_BUDGETS: Record<ApiGroup, { limit: number; windowMs: number }> = {
   identity: { limit: 5, windowMs: 10_000 },
   security: { limit: 150, windowMs: 60_000 },
