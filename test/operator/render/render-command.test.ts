@@ -45,14 +45,11 @@ async function render(args: string[], files: Record<string, string> = {}) {
   return { code, stdout, stderr, objects };
 }
 
-test('examples/ holds the Microsoft Graph Collectors and all eight Services', () => {
+test('examples/ holds a Collector and its Services per source; Microsoft Graph has all eight Services', () => {
   const files = exampleCrFiles().map((f) => relative(ROOT, f));
-  assert.deepEqual(files, [
-    'examples/microsoft-graph/collector.yaml',
-    'examples/microsoft-graph/services.yaml',
-    'examples/proofpoint-on-demand/collector.yaml',
-    'examples/proofpoint-on-demand/services.yaml',
-  ]);
+  for (const source of ['microsoft-graph', 'exchange-message-trace', 'proofpoint-on-demand'])
+    for (const file of ['collector.yaml', 'services.yaml'])
+      assert.ok(files.includes(`examples/${source}/${file}`), `examples/${source}/${file}`);
   const services = parseAllDocuments(
     readFileSync(join(ROOT, 'examples/microsoft-graph/services.yaml'), 'utf8'),
   ).map((d) => (d.toJS() as { spec: { service: string } }).spec.service);
@@ -83,7 +80,11 @@ test('render of every example: valid built-in objects for each Collector, exit 0
   assert.match(stdout, /^# Collector devo-collectors\/graph-audit: ConfigValid=True, SecretsFound=True$/m);
   assert.deepEqual(builtinProblems(objects), []);
   const deployments = objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata?.name);
-  assert.deepEqual(deployments, ['graph-audit', 'graph-security', 'proofpoint-on-demand']);
+  const collectors = exampleCrFiles()
+    .flatMap((f) => parseAllDocuments(readFileSync(f, 'utf8')).map((d) => d.toJS() as KubernetesObject))
+    .filter((o) => o.kind === 'Collector')
+    .map((o) => o.metadata?.name);
+  assert.deepEqual(deployments.sort(), collectors.sort(), 'one Deployment per example Collector');
   assert.ok(
     objects.some((o) => o.kind === 'PersistentVolumeClaim' && o.metadata?.name === 'graph-security-state'),
   );
