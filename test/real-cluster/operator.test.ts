@@ -316,9 +316,11 @@ describe('the operator on a real API server', { timeout: 600_000 }, () => {
     );
     const deployment = await api.deployment(ns, 'pvr');
     assert.equal(deployment?.spec?.replicas, 0, 'no collector pod runs while the Job touches the volume');
+    // The runtime image has only node (no shell, no rm): node removes the one file.
     assert.deepEqual(job.spec?.template.spec?.containers[0]?.command, [
-      'rm',
-      '-f',
+      'node',
+      '-e',
+      'require("node:fs").rmSync(process.argv[1], { force: true })',
       '/devo-collector/state/microsoft_graph_audit.pvr.signIns.json',
     ]);
 
