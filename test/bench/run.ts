@@ -4,7 +4,11 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '../..');
-const benchmarks = ['test/bench/output-throughput.ts', 'test/bench/operator-scale.ts'];
+const benchmarks = [
+  'test/bench/output-throughput.ts',
+  'test/bench/operator-scale.ts',
+  'test/bench/dedup-throughput.ts',
+];
 
 let failed = 0;
 for (const file of benchmarks) {
