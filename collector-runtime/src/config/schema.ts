@@ -19,8 +19,19 @@ export type Shape = Record<
   string,
   { rule: Rule<unknown>; required?: boolean; default?: unknown; doc?: string }
 >;
+/** The value type a field's rule produces. */
+type FieldValue<F> = F extends { rule: Rule<infer T> } ? T : never;
+/** Whether a parsed field always has a value: it is required or has a default. */
+type AlwaysSet<F> = F extends { required: true } ? true : F extends { default: {} | null } ? true : false;
+
+/**
+ * What `obj(shape)` returns, inferred from the shape: required and defaulted fields are present, the
+ * rest optional. Declare shapes with `satisfies Shape` so `required: true` keeps its literal type.
+ */
 export type Parsed<S extends Shape> = {
-  [K in keyof S]: S[K] extends { rule: Rule<infer T> } ? T : never;
+  -readonly [K in keyof S as AlwaysSet<S[K]> extends true ? K : never]: FieldValue<S[K]>;
+} & {
+  -readonly [K in keyof S as AlwaysSet<S[K]> extends true ? never : K]?: FieldValue<S[K]>;
 };
 
 export function fail(walk: Walk, path: string, message: string): undefined {
@@ -46,16 +57,17 @@ export function join(path: string, key: string | number): string {
   return path ? `${path}.${key}` : key;
 }
 
-export function str(
+/** Strings; with `oneOf` the parsed type is the union of the allowed values. */
+export function str<const O extends string = string>(
   opts: {
     min?: number;
     max?: number;
     pattern?: RegExp;
     patternHint?: string;
     secret?: boolean;
-    oneOf?: string[];
+    oneOf?: readonly O[];
   } = {},
-): Rule<string> {
+): Rule<O> {
   const expected = opts.oneOf
     ? `one of ${opts.oneOf.map((v) => JSON.stringify(v)).join(', ')}`
     : `a string${opts.min ? ` of at least ${opts.min} character${opts.min === 1 ? '' : 's'}` : ''}${opts.max ? ` and at most ${opts.max}` : ''}${opts.patternHint ? ` (${opts.patternHint})` : ''}`;
@@ -66,7 +78,7 @@ export function str(
       if (typeof value === 'number' && !opts.secret && !opts.oneOf) value = String(value);
       if (typeof value !== 'string')
         return fail(walk, path, `got ${show(value, opts.secret)}, expected ${expected}`);
-      if (opts.oneOf && !opts.oneOf.includes(value))
+      if (opts.oneOf && !(opts.oneOf as readonly string[]).includes(value))
         return fail(walk, path, `got ${show(value, opts.secret)}, expected ${expected}`);
       if (
         (opts.min !== undefined && value.length < opts.min) ||
@@ -79,7 +91,7 @@ export function str(
         );
       if (opts.pattern && !opts.pattern.test(value))
         return fail(walk, path, `got ${show(value, opts.secret)}, expected ${expected}`);
-      return value;
+      return value as O;
     },
   };
 }

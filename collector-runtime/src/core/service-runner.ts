@@ -193,6 +193,7 @@ export class ServiceRunner {
       clock,
       telemetry,
       http: this.#d.http,
+      stateLimitBytes: this.#d.store.limitBytes,
       state: loaded.value,
       commit: async (events, nextState) => {
         await pipeline.deliver(events, { pullingId, environment: input.config.environment }, telemetry);

@@ -2,7 +2,7 @@
 // A new source is one folder with a definition like this plus one line in registry.ts.
 import type { Logger } from '../logging/logger.ts';
 import type { Clock } from '../core/clock.ts';
-import type { Rule, Shape, Walk } from '../config/schema.ts';
+import type { Parsed, Rule, Shape, Walk } from '../config/schema.ts';
 import type { ServiceTelemetry } from '../metrics/service-telemetry.ts';
 import type { HttpClientFactory } from '../core/http/client.ts';
 
@@ -12,33 +12,59 @@ export interface OutEvent {
   record: Record<string, unknown>;
 }
 
-/** The validated config of one input instance (credentials resolved, defaults applied). */
-export interface InputConfig {
+/** The settings every input takes (config/input-schema.ts COMMON_INPUT_SETTINGS), parsed. */
+export interface CommonInputSettings {
   id: string;
   enabled: boolean;
   requests_per_second?: number;
   environment?: string;
+}
+
+/** The validated config of one input instance (credentials resolved, defaults applied), untyped view. */
+export interface InputConfig extends CommonInputSettings {
   credentials: Record<string, string>;
   [setting: string]: unknown;
 }
 
-export interface ServiceConfig {
+/** The settings every service takes (config/service-schema.ts), parsed. */
+export interface CommonServiceSettings {
   request_period_in_seconds: number;
   start_time_in_utc?: number;
   reset_persistence_auth?: string | number | boolean;
   override_tag?: string;
+  enabled?: boolean;
+}
+
+/** The validated config of one service, untyped view (the runtime's). */
+export interface ServiceConfig extends CommonServiceSettings {
   [setting: string]: unknown;
 }
 
-export interface PullerContext<S = unknown> {
+/**
+ * Typed settings: what a puller receives for an input declared with settings shape `Own` and
+ * credentials shape `Creds`, inferred from the shapes (defaults applied, so defaulted fields are set).
+ */
+export type InputSettings<Own extends Shape = {}, Creds extends Shape = {}> = CommonInputSettings &
+  Parsed<Own> & { credentials: Parsed<Creds> };
+
+/** Typed settings of a service declared with settings shape `Own`. */
+export type ServiceSettings<Own extends Shape = {}> = CommonServiceSettings & Parsed<Own>;
+
+/**
+ * What a puller gets. `service` and `input` were validated against exactly the shapes its definition
+ * declares, so their types are inferred from those shapes (see ServiceDefinition).
+ */
+export interface PullerContext<S = unknown, Svc = ServiceConfig, In = InputConfig> {
   readonly inputName: string;
   readonly serviceName: string;
-  readonly input: InputConfig;
-  readonly service: ServiceConfig;
+  readonly input: In;
+  readonly service: Svc;
   readonly log: Logger;
   readonly clock: Clock;
   readonly telemetry: ServiceTelemetry;
   readonly http: HttpClientFactory;
+  /** What the state store can hold for all services together (ConfigMap: 1 MiB); undefined = no limit. */
+  readonly stateLimitBytes?: number;
   /** The state saved by the last commit, after migration; undefined on first run or after a reset. */
   readonly state: S | undefined;
   /**
@@ -63,10 +89,15 @@ export interface Puller {
   pull(signal: AbortSignal): Promise<PullSummary>;
 }
 
-export interface ServiceDefinition<S = unknown> {
+/**
+ * One service of a source. `S` is its checkpoint, `Own` its settings shape (declare it
+ * `satisfies Shape`), `In` the typed settings of its input (InputSettings<…>): createPuller then
+ * receives `ctx.service` as ServiceSettings<Own> and `ctx.input` as `In`, with no casts.
+ */
+export interface ServiceDefinition<S = unknown, Own extends Shape = Shape, In = InputConfig> {
   description: string;
   /** Service-level settings besides the common ones (request_period_in_seconds, start_time_in_utc, …). */
-  settings: Shape;
+  settings: Own;
   /** Settings of the common set this service does not take (e.g. non-time-based services: start_time_in_utc). */
   omit?: readonly string[];
   defaultRequestPeriodSeconds: number;
@@ -76,7 +107,7 @@ export interface ServiceDefinition<S = unknown> {
   stateVersion: number;
   /** Upgrades a state document of an older layout; returns undefined when it cannot be used. */
   migrateState?(old: unknown, fromVersion: number): S | undefined;
-  createPuller(ctx: PullerContext<S>): Puller;
+  createPuller(ctx: PullerContext<S, ServiceSettings<Own>, In>): Puller;
 }
 
 export interface InputDefinition {
@@ -86,7 +117,8 @@ export interface InputDefinition {
   credentials: Shape;
   /** Input-level settings besides id, enabled, credentials, services, environment, requests_per_second. */
   settings: Shape;
-  services: Record<string, ServiceDefinition<any>>;
+  /** Each service has its own state and settings types. */
+  services: Record<string, ServiceDefinition<any, any, any>>;
   /** Recognises an older config layout and explains how to migrate it (returns problems, or none). */
   detectLegacy?(raw: Record<string, unknown>, path: string, walk: Walk): void;
   /** Cross-field checks after the settings parsed (e.g. mutually exclusive options). */

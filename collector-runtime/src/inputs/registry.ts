@@ -5,8 +5,9 @@ import {
   microsoftGraphAudit,
   microsoftGraphSecurity,
 } from './microsoft_graph/definition.ts';
+import { office365 } from './office365/definition.ts';
 
-const definitions: readonly InputDefinition[] = [microsoftGraphAudit, microsoftGraphSecurity];
+const definitions: readonly InputDefinition[] = [microsoftGraphAudit, microsoftGraphSecurity, office365];
 
 function buildRegistry(list: readonly InputDefinition[]): ReadonlyMap<string, InputDefinition> {
   const map = new Map<string, InputDefinition>();

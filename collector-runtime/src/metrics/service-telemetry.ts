@@ -11,6 +11,8 @@ export interface ServiceTelemetry {
   duplicates(n: number): void;
   sent(n: number, output: string): void;
   oversize(n: number): void;
+  /** Data the vendor expired before it could be fetched: never silent. */
+  lost(n: number, reason: string): void;
   pullDone(result: 'success' | 'error', seconds: number, nowMs: number): void;
   checkpoint(eventTimeMs: number): void;
   stateWrite(result: 'success' | 'error'): void;
@@ -47,6 +49,9 @@ export function serviceTelemetry(metrics: CollectorMetrics, labels: MetricLabels
     },
     oversize(n) {
       metrics.eventsOversize.inc(labels, n);
+    },
+    lost(n, reason) {
+      metrics.eventsLost.inc({ ...labels, reason }, n);
     },
     pullDone(result, seconds, nowMs) {
       metrics.pulls.inc({ ...labels, result });
