@@ -16,6 +16,7 @@ import {
   startGraphSimulator,
   type GraphService,
 } from '../simulators/graph/server.ts';
+import * as o365 from '../simulators/office365/server.ts';
 import { pino } from 'pino';
 
 const { values: args } = parseArgs({
@@ -57,6 +58,16 @@ async function main(): Promise<void> {
     sim.addRecords('alerts_v2', 1, { from: t - 120_000, to: t - 60_000 });
   }, 5_000);
 
+  // Office 365 Management Activity: a day of content per content type, then a trickle.
+  const o365Sim = await o365.startOffice365Simulator({ seed: 7 });
+  for (const type of o365.CONTENT_TYPES)
+    o365Sim.addActivity(type, 2000, { from: now - 26 * HOUR, to: now - 2 * HOUR }, { lateRate: 0 });
+  const o365Live = setInterval(() => {
+    const t = Date.now();
+    for (const type of o365.CONTENT_TYPES)
+      o365Sim.addActivity(type, 20, { from: t - 91 * 60_000, to: t - 90 * 60_000 }, { lateRate: 0 });
+  }, 30_000);
+
   const receiver = await startTlsLineReceiver({ pki, outputFile: join(home, 'received.log') });
   const template = await readFile(join(root, 'examples/sandbox/config.yaml'), 'utf8');
   const vars: Record<string, string> = {
@@ -66,6 +77,9 @@ async function main(): Promise<void> {
     TENANT_ID: SIM_TENANT_ID,
     CLIENT_ID: SIM_CLIENT_ID,
     START_TIME: new Date(now - 24 * HOUR).toISOString().replace(/\.\d+Z$/, 'Z'),
+    O365_URL: o365Sim.url,
+    O365_TENANT_ID: o365.SIM_TENANT_ID,
+    O365_CLIENT_ID: o365.SIM_CLIENT_ID,
   };
   const configFile = join(home, 'config', 'config.yaml');
   await writeFile(
@@ -73,7 +87,11 @@ async function main(): Promise<void> {
     template.replace(/\$\{(\w+)\}/g, (_, k: string) => vars[k] ?? ''),
   );
 
-  const env = { ...process.env, SANDBOX_CLIENT_SECRET: SIM_CLIENT_SECRET };
+  const env = {
+    ...process.env,
+    SANDBOX_CLIENT_SECRET: SIM_CLIENT_SECRET,
+    SANDBOX_O365_SECRET: o365.SIM_CLIENT_SECRET,
+  };
   const { config } = await loadConfig({ configPath: configFile, env });
   const log = createLogger({
     destination: pino.destination({ dest: join(home, 'collector.log'), sync: false }),
@@ -83,6 +101,7 @@ async function main(): Promise<void> {
   const out = (s: string) => process.stdout.write(`${s}\n`);
   out(`Sandbox running in ${home}`);
   out(`  Graph simulator   ${sim.url}`);
+  out(`  Office 365 sim    ${o365Sim.url}`);
   out(`  Devo receiver     127.0.0.1:${receiver.port} (mutual TLS; lines in ${join(home, 'received.log')})`);
   out(`  Metrics           http://127.0.0.1:${runtime.metricsPort}/metrics  (also /healthz, /readyz)`);
   out(`  Collector log     ${join(home, 'collector.log')}`);
@@ -120,9 +139,11 @@ async function main(): Promise<void> {
     out(`\nReceived ${sig}: stopping`);
     clearInterval(timer);
     clearInterval(live);
+    clearInterval(o365Live);
     await runtime.stop(sig);
     await report();
     await sim.close();
+    await o365Sim.close();
     await receiver.close();
     out('Sandbox stopped.');
     process.exit(0);

@@ -9,6 +9,7 @@
 // docs/sources/office365-management-activity.md "Dedup throughput"). The record already has a
 // cryptographic content hash, so the k bit positions come straight from its bytes (enhanced double
 // hashing, as bloom-filters does after hashing) and the package's BitSet stores the bits.
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { BitSet } from 'bloom-filters';
 
 /** A record's content hash: 16 bytes held as a 16-character latin1 string (cheap Set key, cheap to slice). */
@@ -26,7 +27,10 @@ export interface BloomWindowConfig {
 
 /** What persists with a service's checkpoint. Strings, so a JSON state document holds it as is. */
 export interface BloomWindowState {
-  /** The filter as last snapshotted (absent when it did not fit the state store). */
+  /**
+   * The filter as last snapshotted, its bytes raw-deflated then base64 (a filter short of capacity is
+   * mostly zero bits and shrinks many times); absent when it did not fit the state store.
+   */
   filter?: { bits: number; hashes: number; inserted: number; content: string };
   /** The recent hashes, oldest first, concatenated and base64-encoded. */
   buffer: string;
@@ -76,7 +80,7 @@ export class BloomWindow {
     this.#filter = new BitSet(bits);
     this.restoredFilter = saved?.bits === bits && saved.hashes === hashes;
     if (saved && this.restoredFilter) {
-      const bytes = Buffer.from(saved.content, 'base64');
+      const bytes = inflateRawSync(Buffer.from(saved.content, 'base64'));
       if (bytes.length === this.#filter.array.length) {
         this.#filter.array.set(bytes);
         this.#inserted = saved.inserted;
@@ -194,25 +198,23 @@ export class BloomWindow {
    * store): the filter is left out if it does not fit, and the buffer keeps its newest hashes that fit.
    */
   toState(budgetBytes = Infinity): BloomWindowState & { complete: boolean } {
-    const filterChars = Math.ceil(this.filterBytes / 3) * 4;
-    const withFilter = filterChars + 200 <= budgetBytes;
-    if (withFilter && (this.#snapshot === undefined || this.#sinceSnapshot * 2 >= this.config.bufferSize)) {
+    if (this.#snapshot === undefined || this.#sinceSnapshot * 2 >= this.config.bufferSize) {
+      const bits = this.#filter.array;
       this.#snapshot = {
         bits: this.#bits,
         hashes: this.#hashes,
         inserted: this.#inserted,
-        content: Buffer.from(
-          this.#filter.array.buffer,
-          this.#filter.array.byteOffset,
-          this.#filter.array.length,
-        ).toString('base64'),
+        content: deflateRawSync(Buffer.from(bits.buffer, bits.byteOffset, bits.length), {
+          level: 1,
+        }).toString('base64'),
       };
       this.#sinceSnapshot = 0;
     }
-    const left = budgetBytes - (withFilter ? filterChars + 200 : 0);
-    const fits = Math.max(0, Math.floor((left / 4) * 3) / CONTENT_HASH_BYTES);
+    const withFilter = this.#snapshot.content.length + 200 <= budgetBytes;
+    const left = budgetBytes - (withFilter ? this.#snapshot.content.length + 200 : 0);
+    const fits = Math.max(0, Math.floor(((left / 4) * 3) / CONTENT_HASH_BYTES));
     const recent = this.#recent();
-    const kept = recent.length <= fits ? recent : recent.slice(recent.length - Math.floor(fits));
+    const kept = recent.length <= fits ? recent : recent.slice(recent.length - fits);
     return {
       ...(withFilter ? { filter: this.#snapshot } : {}),
       buffer: Buffer.from(kept.join(''), 'latin1').toString('base64'),

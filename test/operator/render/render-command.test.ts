@@ -50,6 +50,8 @@ test('examples/ holds the Microsoft Graph Collectors and all eight Services', ()
   assert.deepEqual(files, [
     'examples/microsoft-graph/collector.yaml',
     'examples/microsoft-graph/services.yaml',
+    'examples/office365/collector.yaml',
+    'examples/office365/services.yaml',
   ]);
   const services = parseAllDocuments(
     readFileSync(join(ROOT, 'examples/microsoft-graph/services.yaml'), 'utf8'),
@@ -75,7 +77,7 @@ test('render of every example: valid built-in objects for each Collector, exit 0
   assert.match(stdout, /^# Collector devo-collectors\/graph-audit: ConfigValid=True, SecretsFound=True$/m);
   assert.deepEqual(builtinProblems(objects), []);
   const deployments = objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata?.name);
-  assert.deepEqual(deployments, ['graph-audit', 'graph-security']);
+  assert.deepEqual(deployments, ['graph-audit', 'graph-security', 'office365']);
   assert.ok(
     objects.some((o) => o.kind === 'PersistentVolumeClaim' && o.metadata?.name === 'graph-security-state'),
   );
@@ -94,7 +96,7 @@ test('render: a Secret declared without a key leaves the Deployment out and name
     stderr,
     /SecretsFound=False \(SecretKeyMissing\): Secret graph-credentials \(spec\.credentialsSecretRef\) has no key client_secret/,
   );
-  assert.ok(!objects.some((o) => o.kind === 'Deployment'));
+  assert.ok(!objects.some((o) => o.kind === 'Deployment' && o.metadata?.name?.startsWith('graph-')));
   assert.ok(objects.some((o) => o.kind === 'ConfigMap' && o.metadata?.name === 'graph-audit-config'));
 });
 
