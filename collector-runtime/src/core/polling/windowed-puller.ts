@@ -15,7 +15,7 @@
 //     tagOf: (r) => 'my.app.tag',            // default tag (override_tag is applied by the loop)
 //     load: (state) => ({ watermark, keys }),              // state -> cursor
 //     save: (watermark, keys) => ({ ...your state fields }), // cursor -> state (checkpointed)
-//     expand?, skipTo?,                      // optional hooks, see WindowedSource
+//     expand?, delivered?, skipTo?,          // optional hooks, see WindowedSource
 //   });
 //
 // What the loop guarantees (the "nothing lost" rules):
@@ -60,8 +60,11 @@ export interface WindowedSource<State> extends PollingSource {
   readonly windows: WindowRules;
   /** Reads a checkpoint (undefined on first run) into the loop's cursor. */
   load(state: State | undefined): WindowCursor;
-  /** Builds the checkpoint for a cursor; it is saved only after the events before it are delivered. */
-  save(watermark: number | undefined, keys: [string, number][]): State;
+  /**
+   * Builds the checkpoint for a cursor; it is saved only after the events before it are delivered.
+   * `window` is the window being read (undefined once it is complete and the watermark moved).
+   */
+  save(watermark: number | undefined, keys: [string, number][], window: TimeWindow | undefined): State;
   /** Reads [from, to), handing each page of records to `page` in order (await it before the next). */
   readWindow(
     window: TimeWindow,
@@ -80,6 +83,12 @@ export interface WindowedSource<State> extends PollingSource {
     counts: { received: number; duplicates: number },
     signal: AbortSignal,
   ): Promise<readonly JsonRecord[]>;
+  /**
+   * Optional: called once a page's events and checkpoint are saved, with the records delivered (e.g.
+   * to move a record-level dedup filter forward only for what was really delivered; a failed commit
+   * leaves it untouched, so the retried pull sends those records again).
+   */
+  delivered?(records: readonly JsonRecord[]): void;
   /**
    * Optional: a window failed with `err`; return where the data really starts (e.g. the API's
    * retention) to skip ahead with a warning, or undefined to fail the pull (the checkpoint stays).
@@ -103,13 +112,13 @@ export function createWindowedPuller<State>(
   /** Delivers one page's fresh records, then checkpoints their keys (watermark unchanged). */
   async function deliverPage(
     items: readonly JsonRecord[],
-    windowEnd: number,
+    window: TimeWindow,
     summary: { received: number; duplicates: number; sent: number },
     signal: AbortSignal,
   ) {
     const timeOf = (r: JsonRecord) => {
       const t = source.timeOf(r);
-      return t === undefined || Number.isNaN(t) ? windowEnd : t;
+      return t === undefined || Number.isNaN(t) ? window.to : t;
     };
     const { fresh, keys } = selectFresh(
       items,
@@ -122,9 +131,10 @@ export function createWindowedPuller<State>(
     const events = records.map((record) => ({ tag: tagOf(record), record }));
     const next = seen.clone();
     for (const [k, t] of keys) next.add(k, t);
-    await ctx.commit(events, source.save(watermark, next.toJSON()));
+    await ctx.commit(events, source.save(watermark, next.toJSON(), window));
     seen = next;
     summary.sent += events.length;
+    source.delivered?.(records);
   }
 
   return {
@@ -149,7 +159,11 @@ export function createWindowedPuller<State>(
           while (from < end && !signal.aborted) {
             const to = Math.min(end, from + maxMs);
             try {
-              await source.readWindow({ from, to }, (page) => deliverPage(page, to, summary, signal), signal);
+              await source.readWindow(
+                { from, to },
+                (page) => deliverPage(page, { from, to }, summary, signal),
+                signal,
+              );
             } catch (err) {
               const kept = source.skipTo?.(err, { from, to });
               if (kept === undefined || kept <= from) throw err;
@@ -161,7 +175,7 @@ export function createWindowedPuller<State>(
             // The whole window is delivered: move the watermark and forget keys no query can return again.
             watermark = Math.max(watermark, to);
             seen.prune(watermark - lateMs);
-            await ctx.commit([], source.save(watermark, seen.toJSON()));
+            await ctx.commit([], source.save(watermark, seen.toJSON(), undefined));
             ctx.telemetry.checkpoint(watermark);
             from = to;
           }

@@ -1,47 +1,50 @@
 // The microsoft_graph_audit and microsoft_graph_security inputs (seed 003, collector 2.x).
 import type { InputDefinition, ServiceDefinition } from '../definition.ts';
-import { fail, int, str, type Walk } from '../../config/schema.ts';
+import { fail, type Walk } from '../../config/schema.ts';
 import { GRAPH_SERVICES } from './services.ts';
-import { createGraphPuller } from './graph-puller.ts';
+import { createGraphSnapshotPuller, createGraphWindowPuller } from './graph-puller.ts';
 import { GRAPH_STATE_VERSION, migrateGraphState, type GraphState } from './graph-state.ts';
+import {
+  graphCredentials,
+  graphInputSettings,
+  snapshotSettings,
+  windowSettings,
+  type GraphInput,
+} from './settings.ts';
 
-const credentials = {
-  tenant_id: { rule: str({ min: 1 }), required: true },
-  client_id: { rule: str({ min: 1 }), required: true },
-  client_secret: { rule: str({ min: 1, secret: true }), required: true },
+const common = {
+  defaultRequestPeriodSeconds: 300,
+  minRequestPeriodSeconds: 60,
+  stateVersion: GRAPH_STATE_VERSION,
+  migrateState: migrateGraphState,
 };
 
-const URL_HINT = 'an http(s) URL';
-const url = () => str({ pattern: /^https?:\/\/[^\s]+$/, patternHint: URL_HINT });
+type GraphService =
+  | ServiceDefinition<GraphState, typeof snapshotSettings, GraphInput>
+  | ServiceDefinition<GraphState, typeof windowSettings, GraphInput>;
 
-const inputSettings = {
-  override_top_level_domain: { rule: str({ oneOf: ['com', 'us'] }), default: 'com' },
-  override_base_url: { rule: url() },
-  override_login_url: { rule: url() },
-  override_scope_value: { rule: str({ min: 1 }) },
-};
-
-const timeBasedSettings = {
-  additional_filter: { rule: str({ min: 1 }) },
-  override_query_window_max_seconds: { rule: int({ min: 60 }) },
-  // Our addition: how far back each pull re-reads for records that arrive late (dedup absorbs repeats).
-  late_arrival_window_in_seconds: { rule: int({ min: 0, max: 86_400 }), default: 900 },
-};
-
-function service(name: string, description: string): ServiceDefinition<GraphState> {
+function service(name: string, description: string): GraphService {
   const spec = GRAPH_SERVICES[name]!;
-  const timeBased = spec.timeField !== undefined;
-  return {
+  const { timeField, defaultTags } = spec;
+  if (timeField === undefined) {
+    const snapshot: ServiceDefinition<GraphState, typeof snapshotSettings, GraphInput> = {
+      ...common,
+      description,
+      defaultTags,
+      settings: snapshotSettings,
+      omit: ['start_time_in_utc'],
+      createPuller: (ctx) => createGraphSnapshotPuller(ctx, spec),
+    };
+    return snapshot;
+  }
+  const windowed: ServiceDefinition<GraphState, typeof windowSettings, GraphInput> = {
+    ...common,
     description,
-    settings: timeBased ? timeBasedSettings : { additional_filter: timeBasedSettings.additional_filter },
-    omit: timeBased ? [] : ['start_time_in_utc'],
-    defaultRequestPeriodSeconds: 300,
-    minRequestPeriodSeconds: 60,
-    defaultTags: spec.defaultTags,
-    stateVersion: GRAPH_STATE_VERSION,
-    migrateState: migrateGraphState,
-    createPuller: (ctx) => createGraphPuller(ctx, spec),
+    defaultTags,
+    settings: windowSettings,
+    createPuller: (ctx) => createGraphWindowPuller(ctx, { ...spec, timeField }),
   };
+  return windowed;
 }
 
 // 1.x service names and what replaced them (seed 003 migration guide).
@@ -81,8 +84,8 @@ function detectLegacy(raw: Record<string, unknown>, path: string, walk: Walk): v
 
 const inputBase = {
   stability: 'beta' as const,
-  credentials,
-  settings: inputSettings,
+  credentials: graphCredentials,
+  settings: graphInputSettings,
   detectLegacy,
 };
 

@@ -1,6 +1,6 @@
 // Login host, Graph host and token scope come from one table so they always match the same cloud
 // (research A4: tokens are not interchangeable across clouds).
-import type { InputConfig } from '../definition.ts';
+import type { GraphInput } from './settings.ts';
 
 const CLOUDS = {
   com: { login: 'https://login.microsoftonline.com/', graph: 'https://graph.microsoft.com' },
@@ -13,11 +13,11 @@ export interface GraphEndpoints {
   scope: string;
 }
 
-export function graphEndpoints(input: InputConfig): GraphEndpoints {
-  const cloud = CLOUDS[(input.override_top_level_domain as 'com' | 'us' | undefined) ?? 'com'];
-  const baseUrl = String(input.override_base_url ?? cloud.graph).replace(/\/+$/, '');
-  const login = String(input.override_login_url ?? cloud.login).replace(/\/*$/, '/');
-  const scope = String(input.override_scope_value ?? `${cloud.graph}/.default`);
-  const tenant = encodeURIComponent(input.credentials.tenant_id ?? '');
+export function graphEndpoints(input: GraphInput): GraphEndpoints {
+  const cloud = CLOUDS[input.override_top_level_domain];
+  const baseUrl = (input.override_base_url ?? cloud.graph).replace(/\/+$/, '');
+  const login = (input.override_login_url ?? cloud.login).replace(/\/*$/, '/');
+  const scope = input.override_scope_value ?? `${cloud.graph}/.default`;
+  const tenant = encodeURIComponent(input.credentials.tenant_id);
   return { tokenUrl: `${login}${tenant}/oauth2/v2.0/token`, baseUrl, scope };
 }

@@ -1,4 +1,5 @@
 // What a Graph service checkpoints, and how older layouts (the Python collector's) are read.
+import type { WindowCursor } from '../../core/polling/windowed-puller.ts';
 
 export const GRAPH_STATE_VERSION = 2;
 
@@ -21,4 +22,18 @@ export function migrateGraphState(old: unknown, _fromVersion: number): GraphStat
   const ids = Array.isArray(o.last_ids) ? o.last_ids.filter((x): x is string => typeof x === 'string') : [];
   // next_link (a skip token) is dropped on purpose: skip tokens cannot be reused across runs.
   return { last_event_time_in_utc: time, last_ids: ids.map((id) => [id, at]) };
+}
+
+/** The checkpoint as the shared window loop's cursor. */
+export function graphCursor(state: GraphState | undefined): WindowCursor {
+  const t = state?.last_event_time_in_utc ? Date.parse(state.last_event_time_in_utc) : NaN;
+  return { watermark: Number.isNaN(t) ? undefined : t, keys: state?.last_ids };
+}
+
+/** The loop's cursor as the checkpoint (the Python collector's field names). */
+export function graphState(watermark: number | undefined, keys: [string, number][]): GraphState {
+  return {
+    last_event_time_in_utc: watermark !== undefined ? new Date(watermark).toISOString() : undefined,
+    last_ids: keys,
+  };
 }

@@ -12,6 +12,8 @@ export interface GraphServiceSpec {
   /** Page-size request ($top); the API clamps larger values. */
   top: number;
   paging: 'nextLink' | 'timeBoundary' | 'snapshot';
+  /** Several queries per window, one per clause (signIns_v2: one per sign-in type); the first probes setup. */
+  extraClauses?: readonly string[];
   /** Default tag for a record (override_tag replaces it). */
   tagFor(record: Record<string, unknown>): string;
   defaultTags: readonly string[];
@@ -93,6 +95,7 @@ export const GRAPH_SERVICES: Record<string, GraphServiceSpec> = {
     group: 'identity',
     top: 999,
     paging: 'nextLink',
+    extraClauses: SIGN_IN_EVENT_TYPES.map((t) => `signInEventTypes/any(t: t eq '${t}')`),
     keyOf: byId,
     tagFor(r) {
       const types = Array.isArray(r.signInEventTypes) ? (r.signInEventTypes as unknown[]) : [];

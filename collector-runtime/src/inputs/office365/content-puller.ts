@@ -73,11 +73,12 @@ export function createContentPuller(
       ),
     windows: { historyMs: MAX_CONTENT_AGE_MS, maxMs: DAY, lateMs: RELIST_MS, maxAgeMs: MAX_CONTENT_AGE_MS },
     load: (state) => ({
-      watermark: state?.window_start ? Date.parse(state.window_start) : undefined,
+      watermark: state?.watermark ? Date.parse(state.watermark) : undefined,
       keys: state?.content_ids,
     }),
-    save: (watermark, keys) => ({
-      window_start: watermark === undefined ? undefined : iso(watermark),
+    save: (watermark, keys, window) => ({
+      watermark: watermark === undefined ? undefined : iso(watermark),
+      window_start: window === undefined ? undefined : iso(window.from),
       last_content_created: lastCreated,
       content_ids: keys,
       failed_content: hub.unadopted(contentType),

@@ -12,7 +12,9 @@ export interface FailedContent {
 }
 
 export interface Office365State {
-  /** Start of the next window to list (ISO): everything created before it was delivered. */
+  /** contentCreated watermark (ISO): every blob created before it was delivered. */
+  watermark?: string;
+  /** Start of the window being listed when the checkpoint was saved (ISO; absent between windows). */
   window_start?: string;
   /** contentCreated of the newest blob delivered (ISO). */
   last_content_created?: string;
@@ -30,5 +32,5 @@ export function migrateOffice365State(old: unknown): Office365State | undefined 
   if (typeof last !== 'string') return undefined;
   const t = Date.parse(`${last.replace(' ', 'T')}${/[zZ]|[+-]\d\d:?\d\d$/.test(last) ? '' : 'Z'}`);
   if (Number.isNaN(t)) return undefined;
-  return { window_start: new Date(t).toISOString(), content_ids: [] };
+  return { watermark: new Date(t).toISOString(), content_ids: [] };
 }
