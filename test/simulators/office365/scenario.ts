@@ -9,6 +9,8 @@ export interface Office365Scenario {
   force429?: { count: number };
   /** The next `count` requests get 500 AF50000. */
   force5xx?: { count: number };
+  /** The blob with this content id answers 500 AF50000 the next `count` times it is fetched. */
+  failContent?: { contentId: string; count: number };
   /** The token endpoint rejects the client secret (AADSTS7000215). */
   failSecret?: boolean;
 }

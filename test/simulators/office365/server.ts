@@ -338,6 +338,8 @@ class Simulator implements Office365Simulator {
       }
       default: {
         const id = decodeURIComponent(contentId ?? '');
+        if (this.scenario.failContent?.contentId === id && takeForced(this.scenario.failContent))
+          throw feedErrors.internal();
         const blob = this.#store.blob(id);
         if (blob === undefined) throw feedErrors.notFound(id);
         if (this.#expired.has(id) || at >= blob.contentCreated + CONTENT_RETENTION_MS) {

@@ -14,6 +14,8 @@ export class RecordDedup {
   /** Everything the last committed checkpoint held, unbudgeted: what a rollback restores. */
   #committed: BloomWindowState;
   #pending: BloomWindowState | undefined;
+  /** Hashes another service (uri_retry) is delivering: filtered here, persisted only once delivered. */
+  readonly #reserved = new Set<string>();
   readonly #budgetBytes: number;
   readonly #telemetry: ServiceTelemetry;
 
@@ -67,7 +69,7 @@ export class RecordDedup {
     let duplicates = 0;
     for (const record of records) {
       const h = contentHash(JSON.stringify(record));
-      if (this.#window.has(h)) duplicates++;
+      if (this.#window.has(h) || this.#reserved.has(h)) duplicates++;
       else {
         this.#window.add(h);
         fresh.push(record);
@@ -76,23 +78,32 @@ export class RecordDedup {
     return { fresh, duplicates };
   }
 
-  /** Like select(), but remembers nothing until remember() (for records another service delivers). */
-  peek(records: readonly Record<string, unknown>[]): { fresh: Record<string, unknown>[]; hashes: string[] } {
+  /**
+   * For records another service delivers: keeps those not seen before and holds their hashes so this
+   * service's own pages treat them as sent, without saving them in a checkpoint before `settle`.
+   */
+  reserve(records: readonly Record<string, unknown>[]): {
+    fresh: Record<string, unknown>[];
+    hashes: string[];
+  } {
     const fresh: Record<string, unknown>[] = [];
     const hashes: string[] = [];
-    const inBatch = new Set<string>();
     for (const record of records) {
       const h = contentHash(JSON.stringify(record));
-      if (this.#window.has(h) || inBatch.has(h)) continue;
-      inBatch.add(h);
+      if (this.#window.has(h) || this.#reserved.has(h)) continue;
+      this.#reserved.add(h);
       hashes.push(h);
       fresh.push(record);
     }
     return { fresh, hashes };
   }
 
-  remember(hashes: readonly string[]): void {
-    for (const h of hashes) this.#window.add(h);
+  /** The reserved records were delivered (`true`: remember them) or not (`false`: forget them). */
+  settle(hashes: readonly string[], delivered: boolean): void {
+    for (const h of hashes) {
+      this.#reserved.delete(h);
+      if (delivered) this.#window.add(h);
+    }
   }
 
   /** The dedup part of the next checkpoint (within the store's budget). */

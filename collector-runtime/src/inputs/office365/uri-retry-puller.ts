@@ -58,18 +58,25 @@ export function createUriRetryPuller(ctx: PullerContext<UriRetryState, unknown, 
           }
           const owner = hub.owner(blob.contentType);
           summary.received += result.records.length;
+          // Held in the owner's dedup at once, so its own pages do not send these too; saved in its
+          // checkpoint only once delivered here.
           const { fresh, hashes } = owner
-            ? owner.dedup.peek(result.records)
+            ? owner.dedup.reserve(result.records)
             : { fresh: result.records, hashes: [] };
           summary.duplicates += result.records.length - fresh.length;
           const tagOf =
             owner?.tagOf ?? ((r: Record<string, unknown>) => workloadTag(r, `${TAG_BASE}.general`));
           const overrideTag = (ctx.service as { override_tag?: string }).override_tag;
-          await ctx.commit(
-            fresh.map((record) => ({ tag: overrideTag ?? tagOf(record), record })),
-            { pending: rest },
-          );
-          owner?.dedup.remember(hashes);
+          try {
+            await ctx.commit(
+              fresh.map((record) => ({ tag: overrideTag ?? tagOf(record), record })),
+              { pending: rest },
+            );
+          } catch (err) {
+            owner?.dedup.settle(hashes, false);
+            throw err;
+          }
+          owner?.dedup.settle(hashes, true);
           pending = rest;
           summary.sent += fresh.length;
           log.info({ contentId: blob.contentId, sent: fresh.length }, 'Delivered a retried content URI');
