@@ -2,11 +2,11 @@
 // exits 0; a restart resumes from that checkpoint and the union is exactly the simulator's records.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { runCollectorCli } from '../../support/collector-cli.ts';
 import { generateTestPki, type TestPki } from '../../support/tls-certs.ts';
 import { startRsyslogReceiver, type RsyslogReceiver } from '../../support/rsyslog-receiver.ts';
 import {
@@ -18,7 +18,6 @@ import {
 } from '../../simulators/graph/server.ts';
 import { eventsOf, waitFor } from '../inputs/microsoft_graph/graph-run.ts';
 
-const root = resolve(import.meta.dirname, '../../..');
 let dir: string;
 let pki: TestPki;
 let receiver: RsyslogReceiver;
@@ -36,23 +35,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function runCli(home: string) {
-  const child = spawn(process.execPath, ['collector-runtime/src/cli/main.ts', 'run'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      CONFIG_FILE: 'config.yaml',
-      DEVO_COLLECTOR_HOME: home,
-      GRAPH_SECRET: SIM_CLIENT_SECRET,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let logs = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (logs += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (logs += d));
-  const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, exit, logs: () => logs };
-}
+const runCli = (home: string) => runCollectorCli(home, { GRAPH_SECRET: SIM_CLIENT_SECRET });
 
 test('SIGTERM mid-pull flushes, persists and exits 0; the restart resumes with no gap and no duplicate', async () => {
   const now = Date.now();

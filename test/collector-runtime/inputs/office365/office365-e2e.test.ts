@@ -89,7 +89,7 @@ test('a week of five content types: every distinct record once, tagged by worklo
   try {
     const received = async () => eventsOf(await receiver.lines(), environment);
     // Counting lines reads only what was appended (the receiver serves this one test).
-    await receiver.waitForCount(expected.size, 110_000).catch(async (err: Error) => {
+    await receiver.waitForCount(expected.size, 160_000).catch(async (err: Error) => {
       const problems = run.logs.filter((l) => Number(l.level) >= 40).slice(0, 5);
       throw new Error(`${err.message}; logs ${JSON.stringify(problems)}`);
     });

@@ -4,17 +4,16 @@
 // only memory the new process has of them.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { runCollectorCli } from '../../../support/collector-cli.ts';
 import { generateTestPki, type TestPki } from '../../../support/tls-certs.ts';
 import { startRsyslogReceiver, type RsyslogReceiver } from '../../../support/rsyslog-receiver.ts';
 import { SIM_CLIENT_SECRET, startOffice365Simulator } from '../../../simulators/office365/server.ts';
 import { eventsOf } from '../microsoft_graph/graph-run.ts';
 import { writeOffice365Config } from './office365-run.ts';
 
-const root = resolve(import.meta.dirname, '../../../..');
 const DAY = 86_400_000;
 const PAGE = 10; // descriptors per listing page: one checkpoint per 10 blobs
 const MAX_BLOB = 60;
@@ -32,23 +31,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function runCli(home: string) {
-  const child = spawn(process.execPath, ['collector-runtime/src/cli/main.ts', 'run'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      CONFIG_FILE: 'config.yaml',
-      DEVO_COLLECTOR_HOME: home,
-      O365_SECRET: SIM_CLIENT_SECRET,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let logs = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (logs += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (logs += d));
-  const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, exit, logs: () => logs };
-}
+const runCli = (home: string) => runCollectorCli(home, { O365_SECRET: SIM_CLIENT_SECRET });
 
 test('SIGKILL mid-pull and restart: no gap, and repeats are filtered by the persisted filter and buffer', async (t) => {
   const sim = await startOffice365Simulator({ seed: 11, pageSize: PAGE });
