@@ -58,11 +58,14 @@ export class BloomWindow {
   readonly #hashes: number;
   #filter: BitSet;
   #inserted = 0;
-  /** Ring of the most recent hashes; `#recentSet` answers membership exactly. */
+  /**
+   * Ring of the most recent hashes. Every one of them is also in the filter (added with it, reseeded
+   * into it after a reset, set again on restore), so membership needs only the filter: the ring is
+   * what survives a reset and what persists.
+   */
   readonly #ring: (ContentHash | undefined)[];
   #ringNext = 0;
   #ringCount = 0;
-  readonly #recentSet = new Set<ContentHash>();
   #resets = 0;
   /** Hashes added since the filter was last snapshotted for the state document. */
   #sinceSnapshot = 0;
@@ -92,7 +95,7 @@ export class BloomWindow {
       const h = raw.slice(at, at + CONTENT_HASH_BYTES);
       this.#remember(h);
       // Hashes added after the filter snapshot (or all of them, without one) live only in the buffer.
-      if (!this.#filterHas(h)) {
+      if (!this.has(h)) {
         this.#setBits(h);
         this.#inserted++;
         this.#sinceSnapshot++;
@@ -100,25 +103,25 @@ export class BloomWindow {
     }
   }
 
-  /** True when the hash was added before: exactly for the recent buffer, probably for the filter. */
+  /** True when the hash was added before (false positives at the configured rate, no false negatives). */
   has(h: ContentHash): boolean {
-    return this.#recentSet.has(h) || this.#filterHas(h);
-  }
-
-  #filterHas(h: ContentHash): boolean {
-    let x = word(h, 0) % this.#bits;
-    let y = word(h, 4) % this.#bits;
+    const m = this.#bits;
     const bytes = this.#filter.array;
+    let x = word(h, 0) % m;
+    let y = word(h, 4) % m;
     for (let i = 0; i < this.#hashes; i++) {
       if ((bytes[x >>> 3]! & (1 << (x & 7))) === 0) return false;
-      x = (x + y) % this.#bits;
-      y = (y + i) % this.#bits;
+      // x, y < m, so one subtraction replaces the modulo.
+      x += y;
+      if (x >= m) x -= m;
+      y += i;
+      if (y >= m) y -= m;
     }
     return true;
   }
 
+  /** Adds a hash the caller found new with has(). */
   add(h: ContentHash): void {
-    if (this.#recentSet.has(h)) return;
     this.#remember(h);
     this.#setBits(h);
     this.#inserted++;
@@ -127,33 +130,32 @@ export class BloomWindow {
     // reseeded from the exact recent buffer so recent events stay deduplicated.
     if (this.#inserted >= this.config.capacity) {
       this.#filter = new BitSet(this.#bits);
-      for (const r of this.#recentSet) this.#setBits(r);
-      this.#inserted = this.#recentSet.size;
+      for (const r of this.#recent()) this.#setBits(r);
+      this.#inserted = this.#ringCount;
       this.#resets++;
       this.#snapshot = undefined;
     }
   }
 
   #setBits(h: ContentHash): void {
-    // Enhanced double hashing (Dillinger & Manolios): index_i = h1 + i·h2 + (i³ − i)/6 mod m, kept exact
-    // by adding step by step below 2^33.
-    let x = word(h, 0) % this.#bits;
-    let y = word(h, 4) % this.#bits;
-    // Bit x is bit x%8 of byte x/8, the BitSet's own layout (its add() does the same, slower).
+    // Enhanced double hashing (Dillinger & Manolios): index_i = h1 + i·h2 + (i³ − i)/6 mod m, computed
+    // step by step. Bit x is bit x%8 of byte x/8, the BitSet's own layout (its add() does the same, slower).
+    const m = this.#bits;
     const bytes = this.#filter.array;
+    let x = word(h, 0) % m;
+    let y = word(h, 4) % m;
     for (let i = 0; i < this.#hashes; i++) {
       bytes[x >>> 3] = bytes[x >>> 3]! | (1 << (x & 7));
-      x = (x + y) % this.#bits;
-      y = (y + i) % this.#bits;
+      x += y;
+      if (x >= m) x -= m;
+      y += i;
+      if (y >= m) y -= m;
     }
   }
 
   #remember(h: ContentHash): void {
     if (this.config.bufferSize === 0) return;
-    const old = this.#ring[this.#ringNext];
-    if (old !== undefined) this.#recentSet.delete(old);
     this.#ring[this.#ringNext] = h;
-    this.#recentSet.add(h);
     this.#ringNext = (this.#ringNext + 1) % this.config.bufferSize;
     this.#ringCount = Math.min(this.#ringCount + 1, this.config.bufferSize);
   }
