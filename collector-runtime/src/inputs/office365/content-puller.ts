@@ -154,6 +154,8 @@ export function createContentPuller(
   // The dedup memory moves with the checkpoint: kept when it was saved, rolled back when it was not.
   const committing: typeof ctx = {
     ...ctx,
+    // The loop's content-id keys are not this source's dedup memory: the Bloom window reports the fill.
+    telemetry: { ...ctx.telemetry, dedupFill: () => {} },
     commit: async (events, state) => {
       try {
         await ctx.commit(events, state);
