@@ -20,10 +20,8 @@ export interface GlobalsConfig {
   kubernetes_status?: { collector: string; namespace?: string };
 }
 
-export type OutputConfig =
-  | { type: 'devo_platform'; config: Record<string, unknown> }
-  | { type: 'syslog'; config: Record<string, unknown> }
-  | { type: 'console'; config: Record<string, unknown> };
+export type { OutputConfig } from '../output/output-rules.ts';
+import type { OutputConfig } from '../output/output-rules.ts';
 
 export interface EnabledService {
   name: string;

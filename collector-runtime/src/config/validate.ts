@@ -6,7 +6,7 @@ import type { RuntimeConfig } from './runtime-config.ts';
 import { deepFreeze } from './deep-freeze.ts';
 import { globalsRule } from './globals-schema.ts';
 import { validateInputs } from './input-schema.ts';
-import { outputsRule } from './output-schema.ts';
+import { outputsRule } from '../output/output-rules.ts';
 import { fail, isMapping, show, suggest, type Walk } from './schema.ts';
 import type { ValidateContext } from './validate-context.ts';
 

@@ -8,7 +8,7 @@ import { createCollectorMetrics, type CollectorMetrics } from '../metrics/catalo
 import { serviceTelemetry } from '../metrics/service-telemetry.ts';
 import { startMetricsServer, type MetricsServer, type ReadinessReport } from '../metrics/server.ts';
 import { inputRegistry } from '../inputs/registry.ts';
-import { createPipeline } from './pipeline.ts';
+import { createPipeline } from '../output/pipeline.ts';
 import { ServiceRunner } from './service-runner.ts';
 import { createHttpShared, httpClientFactory } from './http/client.ts';
 import { createSink } from '../output/create-sink.ts';

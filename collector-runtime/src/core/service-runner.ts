@@ -8,7 +8,7 @@ import type { Clock } from './clock.ts';
 import type { StateStore } from '../state/store.ts';
 import { stateKey } from '../state/store.ts';
 import { quarantine } from '../state/file-store.ts';
-import type { Pipeline } from './pipeline.ts';
+import type { Pipeline } from '../output/pipeline.ts';
 import type { ServiceTelemetry } from '../metrics/service-telemetry.ts';
 import type { HttpClientFactory } from './http/client.ts';
 import { backoffDelay } from './backoff.ts';

@@ -1,6 +1,14 @@
 // `outputs.<name>.config` of an output with `type: syslog`: a relay (e.g. Devo's In-House Relay) taking the same
 // lines over plain TCP, or TLS without a client certificate.
+import { bool, obj, type Rule, type Shape } from '../config/schema.ts';
 import { streamSinkDefaults, type StreamSinkOptions } from './stream-sink-options.ts';
+import {
+  certFileRule,
+  hostRule,
+  portRule,
+  secLevelSetting,
+  streamSinkSettings,
+} from './stream-sink-rules.ts';
 
 export interface SyslogOutputConfig extends Partial<StreamSinkOptions> {
   address: string;
@@ -22,3 +30,16 @@ export const syslogOutputDefaults = Object.freeze({
   tls: false,
   verify_hostname: true,
 });
+
+const syslogOutputSettings = {
+  address: { rule: hostRule(), required: true },
+  port: { rule: portRule(), default: syslogOutputDefaults.port },
+  tls: { rule: bool(), default: syslogOutputDefaults.tls },
+  chain: { rule: certFileRule(), doc: 'with tls: the CA file to trust instead of the system roots' },
+  verify_hostname: { rule: bool(), default: syslogOutputDefaults.verify_hostname },
+  sec_level: secLevelSetting,
+  ...streamSinkSettings,
+} satisfies Shape;
+
+/** The config.yaml rule of `type: syslog` outputs, typed by what it parses. */
+export const syslogOutputRule = () => obj(syslogOutputSettings) satisfies Rule<SyslogOutputConfig>;

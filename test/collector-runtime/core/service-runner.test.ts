@@ -9,7 +9,7 @@ import { createLogger } from '../../../collector-runtime/src/logging/logger.ts';
 import { createCollectorMetrics } from '../../../collector-runtime/src/metrics/catalog.ts';
 import { serviceTelemetry } from '../../../collector-runtime/src/metrics/service-telemetry.ts';
 import { createHttpShared, httpClientFactory } from '../../../collector-runtime/src/core/http/client.ts';
-import { createPipeline } from '../../../collector-runtime/src/core/pipeline.ts';
+import { createPipeline } from '../../../collector-runtime/src/output/pipeline.ts';
 import { microsoftGraphAudit } from '../../../collector-runtime/src/inputs/microsoft_graph/definition.ts';
 import { virtualClock } from '../../support/virtual-clock.ts';
 

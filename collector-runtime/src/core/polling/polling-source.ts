@@ -1,6 +1,6 @@
 // What every polling source gives the shared loops, and the steps both loops (windowed, snapshot) share:
 // the pull summary with its metrics, and the filter that drops records already delivered.
-import type { PullerContext, PullSummary } from '../../inputs/definition.ts';
+import type { Puller, PullerContext, PullSummary } from '../../inputs/definition.ts';
 import type { RecentKeys } from '../../dedup/recent-keys.ts';
 
 /** A record as the API returns it: a JSON object. */
@@ -20,24 +20,32 @@ export interface PollingSource {
 /** The recent-key set is exact; its fill ratio is reported against this nominal size. */
 const RECENT_KEYS_NOMINAL_SIZE = 1_000_000;
 
-/** Runs one pull, then reports its counts: requests, received, duplicates and the dedup set's fill. */
-export async function summarisePull(
+/**
+ * The Puller both loops return: setup is the source's; each pull runs `body`, then reports its counts
+ * (requests, received, duplicates, the dedup set's fill) whether it succeeded or not.
+ */
+export function pollingPuller(
   ctx: Pick<PullerContext, 'telemetry'>,
   source: PollingSource,
   recentKeys: () => RecentKeys,
-  body: (summary: PullSummary) => Promise<void>,
-): Promise<PullSummary> {
-  const summary: PullSummary = { requests: 0, received: 0, duplicates: 0, sent: 0, upToDate: false };
-  const before = source.http.requests;
-  try {
-    await body(summary);
-  } finally {
-    summary.requests = source.http.requests - before;
-    ctx.telemetry.received(summary.received);
-    ctx.telemetry.duplicates(summary.duplicates);
-    ctx.telemetry.dedupFill(recentKeys().size / RECENT_KEYS_NOMINAL_SIZE);
-  }
-  return summary;
+  body: (summary: PullSummary, signal: AbortSignal) => Promise<void>,
+): Puller {
+  return {
+    setup: (signal) => source.setup(signal),
+    async pull(signal) {
+      const summary: PullSummary = { requests: 0, received: 0, duplicates: 0, sent: 0, upToDate: false };
+      const before = source.http.requests;
+      try {
+        await body(summary, signal);
+      } finally {
+        summary.requests = source.http.requests - before;
+        ctx.telemetry.received(summary.received);
+        ctx.telemetry.duplicates(summary.duplicates);
+        ctx.telemetry.dedupFill(recentKeys().size / RECENT_KEYS_NOMINAL_SIZE);
+      }
+      return summary;
+    },
+  };
 }
 
 /**

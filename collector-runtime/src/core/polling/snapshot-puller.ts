@@ -3,7 +3,7 @@
 // new snapshot's keys replace the old ones, so a record that changes back is sent again.
 import type { Puller, PullerContext, CommonServiceSettings } from '../../inputs/definition.ts';
 import { RecentKeys } from '../../dedup/recent-keys.ts';
-import { selectFresh, summarisePull, type JsonRecord, type PollingSource } from './polling-source.ts';
+import { pollingPuller, selectFresh, type JsonRecord, type PollingSource } from './polling-source.ts';
 
 export interface SnapshotSource<State> extends PollingSource {
   /** The keys of the last snapshot, from a checkpoint (undefined on first run). */
@@ -20,26 +20,22 @@ export function createSnapshotPuller<State>(
 ): Puller {
   const overrideTag = ctx.service.override_tag;
   let seen = RecentKeys.from(source.load(ctx.state));
-  return {
-    setup: (signal) => source.setup(signal),
-    pull: (signal) =>
-      summarisePull(
-        ctx,
-        source,
-        () => seen,
-        async (summary) => {
-          const all: JsonRecord[] = [];
-          await source.readAll(async (records) => {
-            all.push(...records);
-          }, signal);
-          const { fresh } = selectFresh(all, seen, source.keyOf, () => 0, summary);
-          const events = fresh.map((record) => ({ tag: overrideTag ?? source.tagOf(record), record }));
-          const current = RecentKeys.from(all.map((r) => [source.keyOf(r), 0] as const));
-          await ctx.commit(events, source.save(current.toJSON()));
-          seen = current;
-          summary.sent += events.length;
-          summary.upToDate = true;
-        },
-      ),
-  };
+  return pollingPuller(
+    ctx,
+    source,
+    () => seen,
+    async (summary, signal) => {
+      const all: JsonRecord[] = [];
+      await source.readAll(async (records) => {
+        all.push(...records);
+      }, signal);
+      const { fresh } = selectFresh(all, seen, source.keyOf, () => 0, summary);
+      const events = fresh.map((record) => ({ tag: overrideTag ?? source.tagOf(record), record }));
+      const current = RecentKeys.from(all.map((r) => [source.keyOf(r), 0] as const));
+      await ctx.commit(events, source.save(current.toJSON()));
+      seen = current;
+      summary.sent += events.length;
+      summary.upToDate = true;
+    },
+  );
 }

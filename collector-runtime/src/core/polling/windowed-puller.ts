@@ -28,7 +28,7 @@
 // - The trailing lateMs is re-read every pull, for records the API shows late; the keys absorb repeats.
 import type { Puller, PullerContext, CommonServiceSettings } from '../../inputs/definition.ts';
 import { RecentKeys } from '../../dedup/recent-keys.ts';
-import { selectFresh, summarisePull, type JsonRecord, type PollingSource } from './polling-source.ts';
+import { pollingPuller, selectFresh, type JsonRecord, type PollingSource } from './polling-source.ts';
 
 export interface TimeWindow {
   /** Inclusive start, epoch ms. */
@@ -76,7 +76,8 @@ export interface WindowedSource<State> extends PollingSource {
   /**
    * Optional: what the fresh items of a page stand for (Office 365: the items are content
    * descriptors keyed by content id, expanded into the records of their blobs). The source then counts
-   * received/duplicate records itself in `counts`; the loop's keys stay the items' keys.
+   * received/duplicate records itself in `counts`; the loop's keys stay the items' keys. Called only
+   * when a page has fresh items.
    */
   expand?(
     items: readonly JsonRecord[],
@@ -127,7 +128,7 @@ export function createWindowedPuller<State>(
       timeOf,
       source.expand ? undefined : summary,
     );
-    const records = source.expand ? await source.expand(fresh, summary, signal) : fresh;
+    const records = source.expand && fresh.length > 0 ? await source.expand(fresh, summary, signal) : fresh;
     const events = records.map((record) => ({ tag: tagOf(record), record }));
     const next = seen.clone();
     for (const [k, t] of keys) next.add(k, t);
@@ -137,52 +138,48 @@ export function createWindowedPuller<State>(
     source.delivered?.(records);
   }
 
-  return {
-    setup: (signal) => source.setup(signal),
-    pull: (signal) =>
-      summarisePull(
-        ctx,
-        source,
-        () => seen,
-        async (summary) => {
-          const now = clock.now();
-          const end = now - delayMs;
-          const start = ctx.service.start_time_in_utc ?? now - historyMs;
-          watermark ??= start;
-          let from = Math.max(start, watermark - lateMs);
-          const oldest = maxAgeMs === undefined ? -Infinity : now - maxAgeMs;
-          if (from < oldest) {
-            if (watermark < oldest) skipped(watermark, oldest);
-            watermark = Math.max(watermark, oldest);
-            from = oldest;
-          }
-          while (from < end && !signal.aborted) {
-            const to = Math.min(end, from + maxMs);
-            try {
-              await source.readWindow(
-                { from, to },
-                (page) => deliverPage(page, { from, to }, summary, signal),
-                signal,
-              );
-            } catch (err) {
-              const kept = source.skipTo?.(err, { from, to });
-              if (kept === undefined || kept <= from) throw err;
-              skipped(from, kept);
-              watermark = Math.max(watermark, kept);
-              from = kept;
-              continue;
-            }
-            // The whole window is delivered: move the watermark and forget keys no query can return again.
-            watermark = Math.max(watermark, to);
-            seen.prune(watermark - lateMs);
-            await ctx.commit([], source.save(watermark, seen.toJSON(), undefined));
-            ctx.telemetry.checkpoint(watermark);
-            from = to;
-          }
-          summary.upToDate = from >= end;
-        },
-      ),
-  };
+  return pollingPuller(
+    ctx,
+    source,
+    () => seen,
+    async (summary, signal) => {
+      const now = clock.now();
+      const end = now - delayMs;
+      const start = ctx.service.start_time_in_utc ?? now - historyMs;
+      watermark ??= start;
+      let from = Math.max(start, watermark - lateMs);
+      const oldest = maxAgeMs === undefined ? -Infinity : now - maxAgeMs;
+      if (from < oldest) {
+        if (watermark < oldest) skipped(watermark, oldest);
+        watermark = Math.max(watermark, oldest);
+        from = oldest;
+      }
+      while (from < end && !signal.aborted) {
+        const to = Math.min(end, from + maxMs);
+        try {
+          await source.readWindow(
+            { from, to },
+            (page) => deliverPage(page, { from, to }, summary, signal),
+            signal,
+          );
+        } catch (err) {
+          const kept = source.skipTo?.(err, { from, to });
+          if (kept === undefined || kept <= from) throw err;
+          skipped(from, kept);
+          watermark = Math.max(watermark, kept);
+          from = kept;
+          continue;
+        }
+        // The whole window is delivered: move the watermark and forget keys no query can return again.
+        watermark = Math.max(watermark, to);
+        seen.prune(watermark - lateMs);
+        await ctx.commit([], source.save(watermark, seen.toJSON(), undefined));
+        ctx.telemetry.checkpoint(watermark);
+        from = to;
+      }
+      summary.upToDate = from >= end;
+    },
+  );
 
   function skipped(requested: number, available: number) {
     log.warn(

@@ -1,9 +1,9 @@
 // From pulled records to bytes on every output: encode each event once into Devo lines, hand the same
 // batch to every sink, and resolve only when all of them have written it to their connections.
 import type { OutEvent } from '../inputs/definition.ts';
-import type { Sink } from '../output/sink.ts';
-import { encodeLine } from '../output/line-encoder.ts';
-import { LineBatchBuilder } from '../output/line-batch-builder.ts';
+import type { Sink } from './sink.ts';
+import { encodeLine } from './line-encoder.ts';
+import { LineBatchBuilder } from './line-batch-builder.ts';
 import type { ServiceTelemetry } from '../metrics/service-telemetry.ts';
 
 export interface Pipeline {
