@@ -20,6 +20,7 @@ export function createUriRetryPuller(ctx: PullerContext<UriRetryState, unknown, 
   const hub = retryHub(ctx.inputName, ctx.input.id);
   hub.retrying = true;
   let pending = ctx.state?.pending ?? [];
+  let saved = false;
 
   return {
     setup: (signal) => checkPullable(tokens, (s) => feed.listSubscriptions(s), endpoints.feedUrl, signal),
@@ -29,10 +30,13 @@ export function createUriRetryPuller(ctx: PullerContext<UriRetryState, unknown, 
       try {
         // Take over what the content services handed in, saved here before they may forget it.
         const handed = hub.queued().filter((b) => !pending.some((p) => p.contentId === b.contentId));
-        if (handed.length > 0) {
+        // The first pull saves its checkpoint even with nothing handed in, so a fresh service shows a
+        // stored state (and its state-write series) like every other.
+        if (handed.length > 0 || !saved) {
           const next = [...pending, ...handed];
           await ctx.commit([], { pending: next });
           pending = next;
+          saved = true;
           hub.adopted(handed.map((b) => b.contentId));
         }
         for (const blob of [...pending]) {
