@@ -15,6 +15,7 @@ import { sourceDefinition, servicesOf } from '../../operator/src/api/offered-sou
 import { API_VERSION } from '../../operator/src/api/types.ts';
 import type { JsonObject } from '../support/kube-api-server/json-value.ts';
 import { startKubeApiTestServer } from '../support/kube-api-server/server.ts';
+import { imageLikeApp } from './image-like.ts';
 import { replaceSection } from './results-file.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -36,6 +37,8 @@ export interface OperatorScaleOptions {
   nodeFlags?: string[];
   /** Extra environment for the operator process (e.g. NODE_OPTIONS=--cpu-prof when profiling). */
   childEnv?: Record<string, string>;
+  /** Run the TypeScript sources (default) or the JavaScript the image ships (test/bench/image-like.ts). */
+  entry?: 'source' | 'image';
 }
 
 export interface OperatorScaleResult {
@@ -57,6 +60,8 @@ export interface OperatorScaleResult {
   setupSeconds: number;
   /** Operator RSS when it reports its HTTP server: code loaded, informers not started yet. */
   startupRssMiB: number;
+  /** 'source': operator/src/cli/main.ts (type stripping at load); 'image': the JavaScript the image ships. */
+  entry: 'source' | 'image';
   /** Peak of the operator's V8 heap in use (its /metrics, sampled every second). */
   peakHeapUsedMiB: number;
 }
@@ -64,15 +69,15 @@ export interface OperatorScaleResult {
 /** The V8 flags Dockerfile.operator runs the operator with (a small young generation keeps RSS down). */
 export const OPERATOR_NODE_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=128'];
 
-function sourceOf(i: number): string {
+export function sourceOf(i: number): string {
   return SOURCES[i % SOURCES.length]!;
 }
 
-function collector(i: number): JsonObject {
+export function collector(i: number, namespace = NAMESPACE): JsonObject {
   return {
     apiVersion: API_VERSION,
     kind: 'Collector',
-    metadata: { name: `c${i}`, namespace: NAMESPACE },
+    metadata: { name: `c${i}`, namespace },
     spec: {
       source: sourceOf(i),
       credentialsSecretRef: { name: 'graph-credentials' },
@@ -82,13 +87,13 @@ function collector(i: number): JsonObject {
   };
 }
 
-function service(i: number, s: string): JsonObject {
+export function service(i: number, s: string, namespace = NAMESPACE): JsonObject {
   // Services that are not time-based (secure scores, control profiles) take no start time.
   const timeBased = !sourceDefinition(sourceOf(i))?.services[s]?.omit?.includes('start_time_in_utc');
   return {
     apiVersion: API_VERSION,
     kind: 'Service',
-    metadata: { name: `c${i}-${s.toLowerCase().replace(/_/g, '-')}`, namespace: NAMESPACE },
+    metadata: { name: `c${i}-${s.toLowerCase().replace(/_/g, '-')}`, namespace },
     spec: {
       collectorRef: { name: `c${i}` },
       service: s,
@@ -108,7 +113,7 @@ const current = (c: JsonObject) =>
 const ready = (c: JsonObject) =>
   statusOf(c).conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ?? false;
 
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   try {
     // Fields 14 and 15 of /proc/<pid>/stat: utime and stime in clock ticks (100 per second on Linux).
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -118,7 +123,7 @@ function cpuSeconds(pid: number): number {
   }
 }
 
-function procStatusMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+export function procStatusMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
@@ -128,9 +133,9 @@ function procStatusMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   }
 }
 
-const peakRssMiB = (pid: number) => procStatusMiB(pid, 'VmHWM');
+export const peakRssMiB = (pid: number) => procStatusMiB(pid, 'VmHWM');
 
-function metricValue(metrics: string, name: string): number {
+export function metricValue(metrics: string, name: string): number {
   return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(metrics)?.[1] ?? 0);
 }
 
@@ -174,7 +179,12 @@ export async function run(opts: OperatorScaleOptions = {}): Promise<OperatorScal
       process.execPath,
       [
         ...(opts.nodeFlags ?? OPERATOR_NODE_FLAGS),
-        join(ROOT, 'operator/src/cli/main.ts'),
+        opts.entry === 'image'
+          ? join(
+              await imageLikeApp(dir, ['collector-runtime/src', 'operator/src']),
+              'operator/src/cli/main.js',
+            )
+          : join(ROOT, 'operator/src/cli/main.ts'),
         'run',
         '--kubeconfig',
         kubeconfig,
@@ -296,6 +306,7 @@ export async function run(opts: OperatorScaleOptions = {}): Promise<OperatorScal
       apiServerCpuSeconds: round((serverCpu.user + serverCpu.system) / 1e6),
       setupSeconds: round(setupSeconds),
       startupRssMiB: round(startupRss),
+      entry: opts.entry ?? 'source',
       peakHeapUsedMiB: round(
         Math.max(peakHeap, metricValue(metrics, 'nodejs_heap_size_used_bytes') / 2 ** 20),
       ),
@@ -312,7 +323,7 @@ export async function run(opts: OperatorScaleOptions = {}): Promise<OperatorScal
   }
 }
 
-function round(x: number): number {
+export function round(x: number): number {
   return Math.round(x * 10) / 10;
 }
 
@@ -320,7 +331,7 @@ function round(x: number): number {
 export async function writeResults(results: OperatorScaleResult[], notes: string[] = []): Promise<void> {
   const rows = results.map(
     (r) =>
-      `| ${r.collectors} × ${r.services / r.collectors} (${r.services} Services) | ${r.workers} | ${r.convergeSeconds} | ` +
+      `| ${r.collectors} × ${r.services / r.collectors} (${r.services} Services) | ${r.entry === 'image' ? 'image (JavaScript)' : 'TypeScript sources'} | ${r.startupRssMiB} | ${r.workers} | ${r.convergeSeconds} | ` +
       `${r.readySeconds} | ${r.reconciles} | ${r.reconcilesPerSecond} | ${r.peakRssMiB} | ${r.operatorCpuSeconds} | ${r.apiServerCpuSeconds} |`,
   );
   const section = [
@@ -331,8 +342,8 @@ export async function writeResults(results: OperatorScaleResult[], notes: string
     'observedGeneration == generation, "ready" = every Collector is also Ready=True. Target: 1,000 Collectors',
     'converged in < 60 s with the operator under 200 MiB RSS.',
     '',
-    '| Collectors × Services | workers | converged (s) | ready (s) | reconciles | reconciles/s | operator peak RSS (MiB) | operator CPU (s) | API server CPU (s) |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| Collectors × Services | code | operator RSS at start (MiB) | workers | converged (s) | ready (s) | reconciles | reconciles/s | operator peak RSS (MiB) | operator CPU (s) | API server CPU (s) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     ...(notes.length > 0 ? ['', ...notes] : []),
     '',
@@ -343,7 +354,9 @@ export async function writeResults(results: OperatorScaleResult[], notes: string
 /** What a reader needs to judge the numbers: targets, where the CPU went, what the RSS is made of. */
 export function describeResults(results: OperatorScaleResult[]): string[] {
   const notes: string[] = [];
-  const largest = results.reduce((a, b) => (b.collectors > a.collectors ? b : a));
+  const largest = results.reduce((a, b) =>
+    b.collectors > a.collectors || (b.collectors === a.collectors && b.entry === 'image') ? b : a,
+  );
   const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
   const converge =
     largest.collectors >= 1000
@@ -364,7 +377,7 @@ export function describeResults(results: OperatorScaleResult[]): string[] {
           ? 'the API server is the bottleneck'
           : 'neither process saturates a core';
     notes.push(
-      `- ${r.collectors} Collectors: until ready the operator used ${r.operatorCpuSeconds} s of CPU in ` +
+      `- ${r.collectors} Collectors (${r.entry === 'image' ? 'the image’s JavaScript' : 'TypeScript sources'}): until ready the operator used ${r.operatorCpuSeconds} s of CPU in ` +
         `${r.readySeconds} s (${Math.round(operatorShare * 100)}% of a core) and the API server process ` +
         `${r.apiServerCpuSeconds} s (${Math.round(serverShare * 100)}%, including this benchmark's polling): ` +
         `${bound}. Operator RSS at startup (code loaded, informers not started) ${r.startupRssMiB} MiB, ` +
@@ -382,20 +395,37 @@ export function describeResults(results: OperatorScaleResult[]): string[] {
   return notes;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes('--real-cluster')) {
+  // The same workload on a real kube-apiserver, etcd and kube-controller-manager (operator-scale-real.ts,
+  // its own process: it imports this module's builders).
+  const { spawnSync } = await import('node:child_process');
+  const real = fileURLToPath(new URL('./operator-scale-real.ts', import.meta.url));
+  process.exitCode =
+    spawnSync(process.execPath, [real, ...process.argv.slice(2)], { stdio: 'inherit' }).status ?? 1;
+} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   // --collectors 1000 (default) or a list: --collectors 100,500,1000; --note "text" (repeatable) adds a note.
   const arg = process.argv.indexOf('--collectors');
   const sizes = (arg > 0 ? process.argv[arg + 1]! : '1000').split(',').map(Number);
   const extraNotes = process.argv.flatMap((a, i) => (a === '--note' ? [process.argv[i + 1]!] : []));
+  // --timeout-seconds N: on a crowded machine 1,000 Collectors can take longer than the default 300 s.
+  const t = process.argv.indexOf('--timeout-seconds');
+  const timeoutMs = t > 0 ? Number(process.argv[t + 1]) * 1000 : undefined;
   const machine =
     `Machine: ${availableParallelism()} CPUs shared by the operator and the API server process, load average ` +
     `${loadavg()[0]!.toFixed(2)} at the start.`;
   const results: OperatorScaleResult[] = [];
-  for (const collectors of sizes) {
-    const r = await run({ collectors, servicesPerCollector: MAX_SERVICES_PER_COLLECTOR });
-    console.log(JSON.stringify(r));
-    results.push(r);
-  }
+  // Before/after of the images' JavaScript (no TypeScript stripper in memory), in the same run.
+  for (const collectors of sizes)
+    for (const entry of ['source', 'image'] as const) {
+      const r = await run({
+        collectors,
+        servicesPerCollector: MAX_SERVICES_PER_COLLECTOR,
+        entry,
+        ...(timeoutMs ? { timeoutMs } : {}),
+      });
+      console.log(JSON.stringify(r));
+      results.push(r);
+    }
   const notes = [...describeResults(results), '', machine];
   await writeResults(results, [...notes, ...extraNotes.flatMap((note) => ['', note])]);
   console.log(notes.join('\n'));

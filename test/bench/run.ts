@@ -4,9 +4,15 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '../..');
+// runtime-memory quotes output-throughput's peak RSS, so it runs after it. runtime-soak takes --minutes
+// (default 12): `npm run bench -- --minutes 10`.
 const benchmarks = [
   'test/bench/output-throughput.ts',
+  'test/bench/runtime-memory.ts',
   'test/bench/operator-scale.ts',
+  'test/bench/image-sizes.ts',
+  'test/bench/runtime-soak.ts',
+  'test/bench/proofpoint-stream.ts',
   'test/bench/dedup-throughput.ts',
 ];
 

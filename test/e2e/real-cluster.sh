@@ -12,9 +12,14 @@
 # RUNTIME_IMAGE. Without real Microsoft Graph credentials the pods start but their pulls fail, so
 # Ready is checked on the Deployment only when WAIT_FOR_PODS=1.
 #
+# Supported clusters: Kubernetes 1.20 and newer. From 1.25 the CRDs are applied server-side and the API
+# server enforces their CEL rules; before 1.25 the API server does not know x-kubernetes-validations, so
+# the CRDs are applied client-side without kubectl's schema validation (the server drops the rules) and
+# the operator enforces the same rules itself (reason CrdRuleViolated).
+#
 # Environment:
 #   RUNTIME_IMAGE   collector runtime image (default devo-collector-runtime:dev)
-#   NAMESPACE       namespace for the example resources (default devo-collectors, as in examples/)
+#   NAMESPACE       namespace for the example resources (default devo-collectors; the examples name none)
 #   WAIT_FOR_PODS   1 to also wait for Ready=True (needs a pullable image that can start)
 #   KEEP            1 to leave everything in place for inspection
 set -euo pipefail
@@ -34,7 +39,11 @@ kubectl version >/dev/null 2>&1 || fail "no reachable cluster in the current kub
 say "cluster: $(kubectl config current-context)"
 
 cleanup() {
-  if [[ -n "${OPERATOR_PID:-}" ]]; then kill "$OPERATOR_PID" 2>/dev/null || true; wait "$OPERATOR_PID" 2>/dev/null || true; fi
+  # The operator runs in its own process group (npx and the node process under it): stop them all.
+  if [[ -n "${OPERATOR_PID:-}" ]]; then
+    kill -TERM -- "-$OPERATOR_PID" 2>/dev/null || true
+    wait "$OPERATOR_PID" 2>/dev/null || true
+  fi
   if [[ "$KEEP" != 1 ]]; then
     kubectl delete namespace "$NAMESPACE" --ignore-not-found --wait=false >/dev/null || true
   fi
@@ -42,8 +51,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say "applying CRDs (server-side)"
-kubectl apply --server-side -f crds/
+minor=$(kubectl get --raw /version | sed -n 's/.*"minor": *"\([0-9]*\).*/\1/p')
+[[ -n "$minor" ]] || fail "cannot read the server version from /version"
+(( minor >= 20 )) || fail "Kubernetes 1.$minor is not supported: 1.20 or newer is needed"
+if (( minor >= 25 )); then
+  say "applying CRDs (server-side; Kubernetes 1.$minor enforces their CEL rules)"
+  kubectl apply --server-side -f crds/
+else
+  say "applying CRDs (client-side; Kubernetes 1.$minor drops their CEL rules, the operator checks them)"
+  kubectl apply --validate=false -f crds/
+fi
 kubectl wait --for=condition=Established crd/collectors.collectors.devo.com crd/services.collectors.devo.com --timeout=60s
 
 say "creating namespace $NAMESPACE and throwaway Secrets"
@@ -62,12 +79,14 @@ kubectl -n "$NAMESPACE" create secret generic devo-certificate --type=kubernetes
   --dry-run=client -o yaml | kubectl apply -f -
 
 say "starting the operator locally (log: $LOG)"
+set -m # its own process group, so cleanup reaches the node process npx starts, not only npx
 npx node operator/src/cli/main.ts run --namespaces "$NAMESPACE" --metrics-port 0 \
   --runtime-image "$RUNTIME_IMAGE" >"$LOG" 2>&1 &
 OPERATOR_PID=$!
+set +m
 
 say "applying the examples"
-kubectl apply -f examples/microsoft-graph/collector.yaml -f examples/microsoft-graph/services.yaml
+kubectl apply -n "$NAMESPACE" -f examples/microsoft-graph/
 
 collectors=$(kubectl -n "$NAMESPACE" get collectors.collectors.devo.com -o name)
 for c in $collectors; do
@@ -75,7 +94,7 @@ for c in $collectors; do
   kubectl -n "$NAMESPACE" wait "$c" --for=condition=ConfigValid --timeout=60s
   kubectl -n "$NAMESPACE" wait "$c" --for=condition=SecretsFound --timeout=60s
   name=${c##*/}
-  kubectl -n "$NAMESPACE" get deployment "$name" configmap "$name-config" serviceaccount "$name" >/dev/null
+  kubectl -n "$NAMESPACE" get "deployment/$name" "configmap/$name-config" "serviceaccount/$name" >/dev/null
   if [[ "$WAIT_FOR_PODS" == 1 ]]; then
     kubectl -n "$NAMESPACE" wait "$c" --for=condition=Ready --timeout=180s
   fi

@@ -17,6 +17,8 @@ import {
   type GraphService,
 } from '../simulators/graph/server.ts';
 import * as o365 from '../simulators/office365/server.ts';
+import { startExchangeTraceSimulator } from '../simulators/exchange-message-trace/server.ts';
+import { SIM_POD_CLUSTER, SIM_POD_TOKEN, startPodSimulator } from '../simulators/proofpoint/server.ts';
 import { pino } from 'pino';
 
 const { values: args } = parseArgs({
@@ -67,11 +69,19 @@ async function main(): Promise<void> {
     for (const type of o365.CONTENT_TYPES)
       o365Sim.addActivity(type, 20, { from: t - 91 * 60_000, to: t - 90 * 60_000 }, { lateRate: 0 });
   }, 30_000);
+  // Exchange message trace: a day of mail flow, read 10 minutes behind (see examples/sandbox/config.yaml).
+  const traceSim = await startExchangeTraceSimulator({ seed: 7 });
+  traceSim.addRows({ count: 1500, from: now - 24 * HOUR, to: now - 15 * 60_000 });
+
+  // Proofpoint on Demand pushes: a few message and maillog events a second, with the API's duplicates.
+  const pod = await startPodSimulator({ seed: 7, scenario: { duplicateEvery: 50 } });
+  const podStops = [pod.produce('message', 3), pod.produce('maillog', 8)];
 
   const receiver = await startTlsLineReceiver({ pki, outputFile: join(home, 'received.log') });
   const template = await readFile(join(root, 'examples/sandbox/config.yaml'), 'utf8');
   const vars: Record<string, string> = {
     SIM_URL: sim.url,
+    TRACE_SIM_URL: traceSim.url,
     RECEIVER_PORT: String(receiver.port),
     METRICS_PORT: args['metrics-port']!,
     TENANT_ID: SIM_TENANT_ID,
@@ -80,6 +90,8 @@ async function main(): Promise<void> {
     O365_URL: o365Sim.url,
     O365_TENANT_ID: o365.SIM_TENANT_ID,
     O365_CLIENT_ID: o365.SIM_CLIENT_ID,
+    POD_URL: pod.url,
+    POD_CLUSTER: SIM_POD_CLUSTER,
   };
   const configFile = join(home, 'config', 'config.yaml');
   await writeFile(
@@ -91,6 +103,7 @@ async function main(): Promise<void> {
     ...process.env,
     SANDBOX_CLIENT_SECRET: SIM_CLIENT_SECRET,
     SANDBOX_O365_SECRET: o365.SIM_CLIENT_SECRET,
+    SANDBOX_POD_API_KEY: SIM_POD_TOKEN,
   };
   const { config } = await loadConfig({ configPath: configFile, env });
   const log = createLogger({
@@ -102,6 +115,7 @@ async function main(): Promise<void> {
   out(`Sandbox running in ${home}`);
   out(`  Graph simulator   ${sim.url}`);
   out(`  Office 365 sim    ${o365Sim.url}`);
+  out(`  PoD simulator     ${pod.url}`);
   out(`  Devo receiver     127.0.0.1:${receiver.port} (mutual TLS; lines in ${join(home, 'received.log')})`);
   out(`  Metrics           http://127.0.0.1:${runtime.metricsPort}/metrics  (also /healthz, /readyz)`);
   out(`  Collector log     ${join(home, 'collector.log')}`);
@@ -144,6 +158,9 @@ async function main(): Promise<void> {
     await report();
     await sim.close();
     await o365Sim.close();
+    await traceSim.close();
+    for (const stopPod of podStops) stopPod();
+    await pod.close();
     await receiver.close();
     out('Sandbox stopped.');
     process.exit(0);

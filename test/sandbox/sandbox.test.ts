@@ -46,7 +46,15 @@ test('the sandbox delivers events, serves /metrics and stops on SIGINT', async (
     assert.match(metrics, /devo_collector_sender_connected\{[^}]*\} 1/);
     assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
     const received = await readFile(join(home, 'received.log'), 'utf8');
-    assert.match(received.split('\n')[0]!, /^<14>\S+ \S+ cloud\.[a-z0-9_.-]+: \{.*"@devo_pulling_id":\d+/);
+    assert.match(
+      received.split('\n')[0]!,
+      /^<14>\S+ \S+ (cloud|mail)\.[a-z0-9_.-]+: \{.*"@devo_pulling_id":\d+/,
+    );
+    assert.match(
+      received,
+      /^<14>\S+ \S+ mail\.proofpoint\.pod\.maillog: \{"id":/m,
+      'the PoD streams deliver too',
+    );
     child.kill('SIGINT');
     assert.equal(await exited, 0);
     assert.match(out, /Sandbox stopped\./);

@@ -69,6 +69,12 @@ export interface RsyslogReceiver {
   waitForSize(bytes: number, timeoutMs: number): Promise<number>;
   /** The output file's size in bytes. */
   fileSize(): Promise<number>;
+  /**
+   * SIGSTOP: the receiver hangs. The kernel still accepts connections and fills the socket buffers, but
+   * nothing is read; `resume()` (SIGCONT) continues, `kill('SIGKILL')` crashes it with the buffers unread.
+   */
+  hang(): void;
+  resume(): void;
   /** Sends `signal` (default SIGTERM) and waits until the process has exited. SIGKILL simulates a crash. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Stops the process if running, then starts it again on the same port, appending to the same file. */
@@ -212,6 +218,7 @@ export async function startRsyslogReceiver(opts: RsyslogReceiverOptions): Promis
     const proc = child;
     if (!proc) return;
     proc.kill(signal);
+    if (signal !== 'SIGKILL') proc.kill('SIGCONT'); // a hung receiver must run to handle the signal
     const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
     await exited;
     clearTimeout(timer);
@@ -292,6 +299,12 @@ export async function startRsyslogReceiver(opts: RsyslogReceiverOptions): Promis
       return lines();
     },
     kill,
+    hang() {
+      child?.kill('SIGSTOP');
+    },
+    resume() {
+      child?.kill('SIGCONT');
+    },
     async restart() {
       await kill('SIGTERM');
       await spawnOnce();

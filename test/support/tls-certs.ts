@@ -6,8 +6,10 @@
 //   <domain>.crt, <domain>.key      the "Devo domain" client certificate, signed by chain.crt
 //   untrusted/chain.crt, ca.key     a second CA that no receiver trusts
 //   untrusted/<domain>.crt|.key     a client certificate signed by that untrusted CA (negative tests)
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -55,17 +57,56 @@ authorityKeyIdentifier = keyid
 
 const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-noenc'];
 
-async function makeCert(
+function certArgs(
   configFile: string,
   role: 'ca' | 'server' | 'client',
   subject: string,
   out: { cert: string; key: string },
   issuer?: { cert: string; key: string },
-): Promise<void> {
+): string[] {
   const args = ['req', '-x509', '-config', configFile, '-extensions', role, ...EC_KEY];
   args.push('-keyout', out.key, '-out', out.cert, '-subj', subject, '-days', role === 'ca' ? '3650' : '825');
   if (issuer) args.push('-CA', issuer.cert, '-CAkey', issuer.key);
-  await run('openssl', args);
+  return args;
+}
+
+async function makeCert(...a: Parameters<typeof certArgs>): Promise<void> {
+  await run('openssl', certArgs(...a));
+}
+
+export interface ClientPem {
+  chain: string;
+  cert: string;
+  key: string;
+}
+
+let clientPem: ClientPem | undefined;
+
+/**
+ * The PEM text of a CA and a client certificate and key it signed, made once per process (synchronously,
+ * for fixtures that write config layouts).
+ */
+export function testClientPem(): ClientPem {
+  if (clientPem) return clientPem;
+  const dir = mkdtempSync(join(tmpdir(), 'client-pem-'));
+  try {
+    const configFile = join(dir, 'openssl.cnf');
+    writeFileSync(configFile, OPENSSL_CONFIG);
+    const ca = { cert: join(dir, 'chain.crt'), key: join(dir, 'ca.key') };
+    const client = { cert: join(dir, 'client.crt'), key: join(dir, 'client.key') };
+    execFileSync('openssl', certArgs(configFile, 'ca', '/CN=Test Devo CA', ca), { stdio: 'ignore' });
+    execFileSync('openssl', certArgs(configFile, 'client', '/CN=testdomain', client, ca), {
+      stdio: 'ignore',
+    });
+    clientPem = {
+      chain: readFileSync(ca.cert, 'utf8'),
+      cert: readFileSync(client.cert, 'utf8'),
+      key: readFileSync(client.key, 'utf8'),
+    };
+    return clientPem;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Creates the CA, server, client and untrusted certificates under `dir` (created if missing). */

@@ -33,7 +33,8 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => {
-    process.exitCode = code;
+    // Exit now: whatever a failed start or a timed-out stop left open must not keep the process alive.
+    process.exit(code);
   },
   (err: unknown) => {
     process.stderr.write(`devo-collector: ${err instanceof Error ? err.message : String(err)}\n`);

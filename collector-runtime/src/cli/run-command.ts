@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.ts';
 import { ConfigError, errorMessage } from '../core/errors.ts';
-import { createLogger } from '../logging/logger.ts';
+import { createLogger, type Logger } from '../logging/logger.ts';
 import { startRuntime } from '../core/runtime.ts';
 
 export const RUN_HELP = `Usage: devo-collector run [--config PATH]
@@ -19,7 +19,17 @@ Environment:
   LOG_LEVEL              pino level (debug: true in globals also enables debug)
 
 Serves /metrics, /healthz and /readyz on globals.metrics.port (default 9464).
-SIGTERM or SIGINT: stops pulling, flushes the output queue, saves checkpoints, exits 0.`;
+SIGTERM or SIGINT: stops pulling, flushes the output queue, saves checkpoints, exits 0.
+
+Exit codes:
+  0    stopped on SIGTERM/SIGINT within globals.shutdown_timeout_seconds
+  1    could not start: invalid config, certificates, metrics port taken, state store unreachable
+  2    bad command-line usage
+  3    the stop did not finish within globals.shutdown_timeout_seconds (checkpoints are still safe)
+  130  a second SIGTERM/SIGINT during the stop`;
+
+/** Exit codes of `run`, as RUN_HELP and the README list them. */
+export const EXIT = { ok: 0, startFailed: 1, usage: 2, stopTimedOut: 3, secondSignal: 130 } as const;
 
 export async function runRun(
   argv: string[],
@@ -30,11 +40,11 @@ export async function runRun(
     args = parseArgs({ args: argv, options: { config: { type: 'string' }, help: { type: 'boolean' } } });
   } catch (err) {
     io.stderr.write(`${errorMessage(err)}\n\n${RUN_HELP}\n`);
-    return 2;
+    return EXIT.usage;
   }
   if (args.values.help) {
     io.stderr.write(`${RUN_HELP}\n`);
-    return 0;
+    return EXIT.ok;
   }
   let loaded;
   try {
@@ -43,7 +53,7 @@ export async function runRun(
     io.stderr.write(
       `${err instanceof ConfigError ? err.message : `cannot load the configuration: ${errorMessage(err)}`}\n`,
     );
-    return 1;
+    return EXIT.startFailed;
   }
   const { config, warnings } = loaded;
   const log = createLogger({ debug: config.globals.debug, level: io.env.LOG_LEVEL });
@@ -53,27 +63,39 @@ export async function runRun(
   try {
     runtime = await startRuntime(config, { log, env: io.env });
   } catch (err) {
-    log.fatal(
-      { err: errorMessage(err), code: (err as { code?: string }).code },
-      'Failed to start the collector',
-    );
-    log.flush();
-    return 1;
+    log.fatal({ err }, `Failed to start the collector: ${errorMessage(err)}`);
+    io.stderr.write(`devo-collector: cannot start: ${errorMessage(err)}\n`);
+    await flushed(log);
+    return EXIT.startFailed;
   }
   let signals = 0;
+  let stopTimedOut!: () => void;
+  const timedOut = new Promise<number>((resolve) => (stopTimedOut = () => resolve(EXIT.stopTimedOut)));
   const onSignal = (sig: NodeJS.Signals) => {
     if (++signals > 1) {
       log.warn({ signal: sig }, 'Exiting at once on a second signal');
       log.flush();
-      process.exit(130);
+      process.exit(EXIT.secondSignal);
     }
+    // The runtime bounds each stop step; this is the backstop in case one of them does not keep its bound.
+    const ms = config.globals.shutdown_timeout_seconds * 1000;
+    setTimeout(stopTimedOut, ms).unref();
     void runtime.stop(`received ${sig}`);
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  await runtime.done;
+  const code = await Promise.race([runtime.done.then(() => EXIT.ok), timedOut]);
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
-  await new Promise<void>((resolve) => log.flush(() => resolve()));
-  return 0;
+  if (code === EXIT.stopTimedOut)
+    log.error(
+      { shutdownTimeoutSeconds: config.globals.shutdown_timeout_seconds },
+      'The stop did not finish in time; exiting anyway (checkpoints only cover what was written)',
+    );
+  await flushed(log);
+  return code;
+}
+
+function flushed(log: Logger): Promise<void> {
+  return new Promise<void>((resolve) => log.flush(() => resolve()));
 }

@@ -1,11 +1,15 @@
-// `devo-collector validate [--config PATH] [--json]`: loads config.yaml exactly as `run` would and
-// reports every problem at once, one `path: message` per line. Exit 0 valid, 1 invalid, 2 bad usage.
+// `devo-collector validate [--config PATH] [--json] [--check-credentials]`: loads config.yaml exactly as
+// `run` would and reports every problem at once, one `path: message` per line; optionally asks the
+// identity platform for a token with each input's credentials. Exit 0 valid, 1 invalid, 2 bad usage,
+// 3 valid but a credential check failed.
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { locateConfig } from '../config/config-location.ts';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import type { ConfigProblem } from '../core/errors.ts';
 import { ConfigError } from '../core/errors.ts';
+import { inputRegistry } from '../inputs/registry.ts';
+import { checkCredentials, credentialLine, type CredentialCheck } from './check-credentials.ts';
 
 export interface CommandIo {
   stdout: { write(text: string): unknown };
@@ -13,23 +17,27 @@ export interface CommandIo {
   env: NodeJS.ProcessEnv;
 }
 
-export const VALIDATE_HELP = `Usage: devo-collector validate [--config PATH] [--json]
+export const VALIDATE_HELP = `Usage: devo-collector validate [--config PATH] [--json] [--check-credentials]
 
 Checks a collector config.yaml (globals, outputs, inputs), the certificate files and the
 secrets it refers to, without connecting anywhere.
 
 Options:
-  -c, --config PATH  the config file (default: $CONFIG_FILE, or config.yaml, under
-                     $DEVO_COLLECTOR_HOME/config/ or ./config/)
-      --json         print the result as one JSON object on stdout
-  -h, --help         show this help
+  -c, --config PATH        the config file (default: $CONFIG_FILE, or config.yaml, under
+                           $DEVO_COLLECTOR_HOME/config/ or ./config/)
+      --json               print the result as one JSON object on stdout
+      --check-credentials  also request one OAuth2 token with the credentials of each enabled
+                           input (the token endpoint only: no state, no API, no Devo), and
+                           report success or the identity platform's reason (AADSTS code)
+  -h, --help               show this help
 
-Exit status: 0 valid (warnings may be listed), 1 invalid, 2 wrong usage.
+Exit status: 0 valid (and, with --check-credentials, every token obtained; warnings may be
+listed), 1 invalid, 2 wrong usage, 3 valid but a credential check failed.
 `;
 
 /** `argv` is what follows `validate` on the command line. */
 export async function runValidate(argv: string[], io: CommandIo): Promise<number> {
-  let values: { config?: string; json?: boolean; help?: boolean };
+  let values: { config?: string; json?: boolean; help?: boolean; 'check-credentials'?: boolean };
   try {
     ({ values } = parseArgs({
       // Tolerate being handed the sub-command itself.
@@ -37,6 +45,7 @@ export async function runValidate(argv: string[], io: CommandIo): Promise<number
       options: {
         config: { type: 'string', short: 'c' },
         json: { type: 'boolean' },
+        'check-credentials': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -77,15 +86,29 @@ export async function runValidate(argv: string[], io: CommandIo): Promise<number
   }
 
   const summary = summarize(loaded);
+  const checks: CredentialCheck[] | undefined = values['check-credentials']
+    ? await checkCredentials(loaded.config, inputRegistry)
+    : undefined;
+  const failed = checks?.some((c) => !c.ok) ?? false;
   if (values.json) {
     io.stdout.write(
-      `${JSON.stringify({ valid: true, file: loaded.file, ...summary.counts, problems: loaded.warnings })}\n`,
+      `${JSON.stringify({
+        valid: true,
+        file: loaded.file,
+        ...summary.counts,
+        problems: loaded.warnings,
+        ...(checks ? { credentialsOk: !failed, credentials: checks } : {}),
+      })}\n`,
     );
   } else {
     io.stdout.write(`${basename(loaded.file)} is valid: ${summary.text}\n`);
     io.stderr.write(loaded.warnings.map((w) => `warning: ${line(w)}`).join(''));
+    if (checks) {
+      for (const c of checks) (c.ok ? io.stdout : io.stderr).write(credentialLine(c));
+      if (checks.length === 0) io.stdout.write('credentials: no enabled input has credentials to check\n');
+    }
   }
-  return 0;
+  return failed ? 3 : 0;
 }
 
 function line(p: ConfigProblem): string {

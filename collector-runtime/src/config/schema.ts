@@ -163,6 +163,20 @@ export const UTC_TIME_HINT = 'UTC time like "2024-01-01T00:00:00Z"';
 const UTC_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
 /**
+ * Date.parse rolls impossible dates over (2025-02-30 becomes 2 March, 24:00 the next day): a date is real
+ * only when it reads back as written. Returns what is wrong, or undefined.
+ */
+function impossibleDate(text: string, ms: number): string | undefined {
+  const [y, mo, d, h] = text.split(/[-T:]/).map(Number) as [number, number, number, number];
+  const back = new Date(ms);
+  if (back.getUTCFullYear() === y && back.getUTCMonth() + 1 === mo && back.getUTCDate() === d && h < 24)
+    return undefined;
+  if (h >= 24) return `hour ${h} does not exist (00 to 23)`;
+  const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  return `day ${d} does not exist in ${String(y).padStart(4, '0')}-${String(mo).padStart(2, '0')} (it has ${days} days)`;
+}
+
+/**
  * A UTC timestamp in the past, as the seeds' start_time_in_utc (InitVariablesError 1 and 2).
  * Returns epoch milliseconds.
  */
@@ -178,6 +192,13 @@ export function pastUtcTime(): Rule<number> {
           walk,
           path,
           `invalid start time ${show(value)}: must be in parseable datetime format, a ${UTC_TIME_HINT}`,
+        );
+      const impossible = impossibleDate(value as string, ms);
+      if (impossible)
+        return fail(
+          walk,
+          path,
+          `invalid start time ${show(value)}: ${impossible}; give a real ${UTC_TIME_HINT}`,
         );
       if (ms > walk.now)
         return fail(

@@ -11,6 +11,7 @@ export type CollectorErrorCode =
   | 'CR_ERR_STATE_IO'
   | 'CR_ERR_OUTPUT_TLS'
   | 'CR_ERR_OUTPUT_CONNECT'
+  | 'CR_ERR_STARTUP'
   | 'CR_ERR_SHUTDOWN';
 
 export class CollectorError extends Error {
@@ -49,20 +50,46 @@ export class ConfigError extends CollectorError {
   }
 }
 
-/** An HTTP API answered with an error status (the seeds' "ApiError"). */
+/**
+ * An HTTP API answered with an error status, or a body that cannot be used. The message never quotes the body
+ * (it may hold user names and addresses): only an OData error's code and message, else its length and type.
+ * The body itself stays on the error for callers that parse it, but is not enumerable, so loggers skip it.
+ */
 export class ApiError extends CollectorError {
   readonly status: number;
   readonly endpoint: string;
-  readonly body: string;
-  constructor(status: number, endpoint: string, body: string, retryable: boolean) {
-    super('CR_ERR_API', `error during API call to ${endpoint}: HTTP ${status} ${truncate(body, 500)}`, {
-      retryable,
-    });
+  declare readonly body: string;
+  constructor(
+    status: number,
+    endpoint: string,
+    body: string,
+    retryable: boolean,
+    contentType?: string | string[],
+    problem?: string,
+  ) {
+    super(
+      'CR_ERR_API',
+      `error during API call to ${endpoint}: HTTP ${status}${problem ? ` ${problem}` : ''} ${describeBody(body, contentType)}`,
+      { retryable },
+    );
     this.name = 'ApiError';
     this.status = status;
     this.endpoint = endpoint;
-    this.body = body;
+    Object.defineProperty(this, 'body', { value: body, enumerable: false });
   }
+}
+
+/** What may be said about a response body in a message: an OData error's code and text, else size and type. */
+function describeBody(body: string, contentType?: string | string[]): string {
+  try {
+    const e = (JSON.parse(body) as { error?: { code?: unknown; message?: unknown } }).error;
+    if (e && typeof e === 'object' && (typeof e.code === 'string' || typeof e.message === 'string'))
+      return truncate([e.code, e.message].filter((x) => typeof x === 'string').join(': '), 500);
+  } catch {
+    /* not JSON */
+  }
+  const type = Array.isArray(contentType) ? contentType[0] : contentType;
+  return `(${Buffer.byteLength(body)} bytes of ${type ?? 'no content type'})`;
 }
 
 export function truncate(s: string, max: number): string {

@@ -4,6 +4,7 @@ import { hostname as osHostname } from 'node:os';
 import type { RuntimeConfig } from '../config/runtime-config.ts';
 import type { Logger } from '../logging/logger.ts';
 import { systemClock, type Clock } from './clock.ts';
+import { CollectorError, errorMessage } from './errors.ts';
 import { createCollectorMetrics, type CollectorMetrics } from '../metrics/catalog.ts';
 import { serviceTelemetry } from '../metrics/service-telemetry.ts';
 import { startMetricsServer, type MetricsServer, type ReadinessReport } from '../metrics/server.ts';
@@ -17,7 +18,7 @@ import type { Sink } from '../output/sink.ts';
 import type { StateStore } from '../state/store.ts';
 import type { Dispatcher } from 'undici';
 import { startStatusReporter } from './status-reporter.ts';
-import { podNamespace, runtimeKubeConfig } from './kube-config.ts';
+import { podNamespace, runtimeKubeApi } from './kube-api.ts';
 
 export interface RuntimeDeps {
   log: Logger;
@@ -86,30 +87,46 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDeps): Pr
     }
   }
 
-  await Promise.all(sinks.map((s) => s.start()));
   const readiness = (): ReadinessReport => {
     const services = runners.map((r) => ({ ...r.health }));
     const outputs = sinks.map((s) => ({ name: s.name, ...s.status() }));
     const ready = services.every((s) => s.phase === 'running' && s.lastPullOk !== false);
     return { ready, services, outputs };
   };
+  // Everything that can fail at start fails before anything runs, and a failure stops what did start:
+  // the process must exit at once (CLI exit 1), not linger reconnecting to Devo.
   let metricsServer: MetricsServer | undefined;
-  if (config.globals.metrics.port >= 0) {
-    metricsServer = await startMetricsServer({
-      host: config.globals.metrics.host,
-      port: config.globals.metrics.port,
-      registry: metrics.registry,
-      readyz: () => {
-        const report = readiness();
-        return { ok: report.ready, body: report };
-      },
-    });
+  try {
+    if (config.globals.metrics.port >= 0) {
+      metricsServer = await startMetricsServer({
+        host: config.globals.metrics.host,
+        port: config.globals.metrics.port,
+        registry: metrics.registry,
+        readyz: () => {
+          const report = readiness();
+          return { ok: report.ready, body: report };
+        },
+      }).catch((err: unknown) => {
+        const m = config.globals.metrics;
+        throw new CollectorError(
+          'CR_ERR_STARTUP',
+          `cannot serve metrics on ${m.host}:${m.port}: ${errorMessage(err)}; free the port or set globals.metrics.port`,
+          { cause: err },
+        );
+      });
+    }
+    await Promise.all(sinks.map((s) => s.start()));
+  } catch (err) {
+    await Promise.all(sinks.map((s) => s.stop(0)));
+    await metricsServer?.close();
+    await httpShared.dispatcher.destroy().catch(() => undefined);
+    throw err;
   }
 
   const ks = config.globals.kubernetes_status;
   const reporter = ks
     ? startStatusReporter({
-        kubeConfig: runtimeKubeConfig(env),
+        api: runtimeKubeApi(env),
         collector: ks.collector,
         namespace: ks.namespace ?? podNamespace(env) ?? 'default',
         lastSuccessAt: () => Math.max(0, ...runners.map((r) => r.health.lastSuccessAt ?? 0)) || undefined,
@@ -121,10 +138,7 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDeps): Pr
   const abort = new AbortController();
   const running = runners.map((r) =>
     r.run(abort.signal).catch((err: unknown) => {
-      log.error(
-        { err: (err as Error).message, service: r.health.service },
-        'Stopped a service after an unrecoverable error',
-      );
+      log.error({ err, service: r.health.service }, 'Stopped a service after an unrecoverable error');
     }),
   );
   log.info(
@@ -142,20 +156,23 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDeps): Pr
 
   async function stop(reason = 'stop requested'): Promise<void> {
     stopping ??= (async () => {
+      // Every step is bounded by one deadline, a little inside shutdown_timeout_seconds so that logging the
+      // end still fits: the kubelet's SIGKILL must never be what ends us.
       const timeoutMs = config.globals.shutdown_timeout_seconds * 1000;
-      const deadline = Date.now() + timeoutMs;
+      const deadline = Date.now() + timeoutMs - Math.min(2000, timeoutMs / 4);
+      const left = () => Math.max(0, deadline - Date.now());
+      const within = <T>(p: Promise<T>) =>
+        Promise.race([p, new Promise<void>((r) => setTimeout(r, left()).unref())]);
       log.info({ reason }, 'Stopping the collector');
       abort.abort(new Error(reason));
       // Pullers finish the commit they are in (events written, then the checkpoint), then return.
-      await Promise.race([
-        Promise.all(running),
-        new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref()),
-      ]);
-      await Promise.all(sinks.map((s) => s.stop(Math.max(1000, deadline - Date.now()))));
+      await within(Promise.all(running));
+      await Promise.all(sinks.map((s) => s.stop(left())));
       reporter?.stop();
-      await reporter?.report();
+      await within(reporter?.report() ?? Promise.resolve());
       await metricsServer?.close();
-      await httpShared.dispatcher.close().catch(() => undefined);
+      // Destroy, not close: a request a stuck puller still waits on must not hold the exit.
+      await httpShared.dispatcher.destroy().catch(() => undefined);
       log.info('Stopped the collector');
       resolveDone();
     })();

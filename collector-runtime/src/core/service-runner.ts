@@ -1,7 +1,13 @@
 // The lifecycle of one (input, service): pre-pull (load state, migrate, reset check) → setup (auth) →
 // pull every request_period_in_seconds, back to back while there is a backlog. A failing service logs,
-// counts and retries; it never stops the others.
-import type { InputDefinition, PullerContext, PullSummary, ServiceDefinition } from '../inputs/definition.ts';
+// counts and retries; it never stops the others. A streamed service runs its stream instead of pulling.
+import type {
+  InputDefinition,
+  PullerContext,
+  PullSummary,
+  ServiceDefinition,
+  Stream,
+} from '../inputs/definition.ts';
 import type { ConfiguredInput, EnabledService } from '../config/runtime-config.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Clock } from './clock.ts';
@@ -82,7 +88,7 @@ export class ServiceRunner {
     } catch (err) {
       const aside = await quarantine(store, this.#key, raw, clock.now());
       log.error(
-        { err: errorMessage(err), stateKey: this.#key, movedTo: aside },
+        { err, stateKey: this.#key, movedTo: aside },
         'Moved an unreadable state document aside; the service starts again from start_time_in_utc',
       );
       return undefined;
@@ -164,7 +170,7 @@ export class ServiceRunner {
         this.health.lastError = errorMessage(err);
         telemetry.up(false);
         const wait = Math.min(periodMs, backoffDelay(attempt, { initialMs, maxMs: 300_000 }));
-        log.error({ err: errorMessage(err), retryInSeconds: Math.round(wait / 1000) }, failure);
+        log.error({ err, retryInSeconds: Math.round(wait / 1000) }, failure);
         await sleepQuietly(clock, wait, signal);
       }
     }
@@ -175,6 +181,7 @@ export class ServiceRunner {
   async run(signal: AbortSignal): Promise<void> {
     const { log, clock, telemetry, pipeline, input, service } = this.#d;
     const periodMs = service.config.request_period_in_seconds * 1000;
+    telemetry.requestPeriod(service.config.request_period_in_seconds);
     let pullingId = 0;
     // The state store may be briefly unreachable (API server restart, RBAC not yet bound): keep trying.
     const loaded = await this.#untilDone(
@@ -196,11 +203,13 @@ export class ServiceRunner {
       stateLimitBytes: this.#d.store.limitBytes,
       state: loaded.value,
       commit: async (events, nextState) => {
+        telemetry.committing(events.length);
         await pipeline.deliver(events, { pullingId, environment: input.config.environment }, telemetry);
         await this.#save(nextState);
       },
     };
-    const puller = this.#def.createPuller(ctx);
+    if (this.#def.createStream) return this.#runStream(this.#def.createStream(ctx), signal);
+    const puller = this.#def.createPuller!(ctx);
     if (!(await this.#untilDone(() => puller.setup(signal), 'Failed to set up the service', 5_000, signal)))
       return;
     this.health.phase = 'running';
@@ -239,10 +248,7 @@ export class ServiceRunner {
         this.health.lastPullOk = false;
         this.health.lastError = errorMessage(err);
         const retryable = !(err instanceof CollectorError) || err.retryable;
-        log.error(
-          { err: errorMessage(err), code: (err as CollectorError).code, retryable },
-          'Failed to pull; the checkpoint did not move',
-        );
+        log.error({ err, retryable }, 'Failed to pull; the checkpoint did not move');
         // Back off on repeated failures, but never wait longer than the configured period.
         await sleepQuietly(
           clock,
@@ -254,6 +260,41 @@ export class ServiceRunner {
       if (summary.upToDate) await sleepQuietly(clock, Math.max(0, started + periodMs - clock.now()), signal);
     }
     this.health.phase = 'stopped';
+  }
+
+  /** A stream reconnects by itself; it returns when stopped and throws only when it cannot go on. */
+  async #runStream(stream: Stream, signal: AbortSignal): Promise<void> {
+    const { log, clock, telemetry } = this.#d;
+    const h = this.health;
+    h.phase = 'running';
+    try {
+      await stream.run(signal, {
+        connected: () => {
+          h.lastPullOk = true;
+          h.lastError = undefined;
+          h.lastSuccessAt = clock.now();
+          telemetry.up(true);
+        },
+        delivered: () => {
+          h.lastSuccessAt = clock.now();
+        },
+        disconnected: (error) => {
+          h.lastPullOk = false;
+          h.lastError = error;
+          telemetry.up(false);
+        },
+      });
+      h.phase = 'stopped';
+    } catch (err) {
+      h.phase = 'setup-failed';
+      h.lastPullOk = false;
+      h.lastError = errorMessage(err);
+      telemetry.up(false);
+      log.error(
+        { err: errorMessage(err), code: (err as CollectorError).code },
+        'Stopped the service: it cannot go on until its configuration is fixed',
+      );
+    }
   }
 }
 

@@ -1,11 +1,9 @@
 // Under the operator, the runtime reports when it last pulled successfully into its Collector's
 // status.lastPullTime (the "Last Pull" column of `kubectl get devo`). Server-side apply under its own
 // field manager, so it owns that one field and never touches what the operator writes.
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeApi } from './kube-api.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Clock } from './clock.ts';
-import { errorMessage } from './errors.ts';
 
 export const RUNTIME_FIELD_MANAGER = 'devo-collector-runtime';
 
@@ -16,7 +14,7 @@ export interface StatusReporter {
 }
 
 export function startStatusReporter(opts: {
-  kubeConfig: KubeConfig;
+  api: KubeApi;
   collector: string;
   namespace: string;
   lastSuccessAt: () => number | undefined;
@@ -24,38 +22,32 @@ export function startStatusReporter(opts: {
   clock: Clock;
   intervalMs?: number;
 }): StatusReporter {
-  const api = opts.kubeConfig.makeApiClient(CustomObjectsApi);
+  const { api } = opts;
+  const path =
+    `/apis/collectors.devo.com/v1alpha1/namespaces/${encodeURIComponent(opts.namespace)}` +
+    `/collectors/${encodeURIComponent(opts.collector)}/status?fieldManager=${RUNTIME_FIELD_MANAGER}&force=true`;
   let reported: number | undefined;
   let failures = 0;
   async function report(): Promise<void> {
     const at = opts.lastSuccessAt();
     if (at === undefined || at === reported) return;
     try {
-      await api.patchNamespacedCustomObjectStatus(
-        {
-          group: 'collectors.devo.com',
-          version: 'v1alpha1',
-          namespace: opts.namespace,
-          plural: 'collectors',
-          name: opts.collector,
-          fieldManager: RUNTIME_FIELD_MANAGER,
-          force: true,
-          body: {
-            apiVersion: 'collectors.devo.com/v1alpha1',
-            kind: 'Collector',
-            metadata: { name: opts.collector, namespace: opts.namespace },
-            status: { lastPullTime: new Date(at).toISOString().replace(/\.\d+Z$/, 'Z') },
-          },
+      await api.request('PATCH', path, {
+        contentType: 'application/apply-patch+yaml', // JSON is YAML
+        body: {
+          apiVersion: 'collectors.devo.com/v1alpha1',
+          kind: 'Collector',
+          metadata: { name: opts.collector, namespace: opts.namespace },
+          status: { lastPullTime: new Date(at).toISOString().replace(/\.\d+Z$/, 'Z') },
         },
-        setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
-      );
+      });
       reported = at;
       failures = 0;
     } catch (err) {
       // Status is a convenience: log once per streak of failures, never disturb the pulls.
       if (failures++ === 0)
         opts.log.warn(
-          { err: errorMessage(err), collector: `${opts.namespace}/${opts.collector}` },
+          { err, collector: `${opts.namespace}/${opts.collector}` },
           'Failed to report the last pull time to the Collector status',
         );
     }

@@ -24,6 +24,14 @@ export class RecentKeys {
     for (const [k, t] of this.#keys) if (t < horizonMs) this.#keys.delete(k);
   }
 
+  /** Keeps at most `max` keys, forgetting the earliest added: a memory bound when keys come faster than they expire. */
+  limit(max: number): void {
+    for (const k of this.#keys.keys()) {
+      if (this.#keys.size <= max) return;
+      this.#keys.delete(k);
+    }
+  }
+
   get size(): number {
     return this.#keys.size;
   }

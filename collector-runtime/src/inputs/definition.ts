@@ -1,10 +1,12 @@
-// What a source is: its input-level settings, its services (each with a puller), and its tags.
+// What a source is: its input-level settings, its services (each with a puller, or a stream when the
+// vendor pushes), and its tags.
 // A new source is one folder with a definition like this plus one line in registry.ts.
 import type { Logger } from '../logging/logger.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Parsed, Rule, Shape, Walk } from '../config/schema.ts';
 import type { ServiceTelemetry } from '../metrics/service-telemetry.ts';
 import type { HttpClientFactory } from '../core/http/client.ts';
+import type { ClientCredentials } from '../core/http/oauth-client-credentials.ts';
 
 /** One event for the output: the Devo tag and the record as it will be serialised (JSON object). */
 export interface OutEvent {
@@ -107,7 +109,23 @@ export interface ServiceDefinition<S = unknown, Own extends Shape = Shape, In = 
   stateVersion: number;
   /** Upgrades a state document of an older layout; returns undefined when it cannot be used. */
   migrateState?(old: unknown, fromVersion: number): S | undefined;
-  createPuller(ctx: PullerContext<S, ServiceSettings<Own>, In>): Puller;
+  /** A polled service: set up once, then pulled every request_period_in_seconds. */
+  createPuller?(ctx: PullerContext<S, ServiceSettings<Own>, In>): Puller;
+  /** A pushed service (WebSocket, see core/streaming/): runs until stopped; the runner skips the pull loop. */
+  createStream?(ctx: PullerContext<S, ServiceSettings<Own>, In>): Stream;
+}
+
+/** A source that delivers by itself (the vendor pushes): it commits through ctx.commit like a puller. */
+export interface Stream {
+  /** Runs until `signal` aborts; throws a non-retryable CollectorError when it cannot go on (e.g. refused credentials). */
+  run(signal: AbortSignal, health: StreamHealth): Promise<void>;
+}
+
+/** How a stream tells the service's health (readiness, status) what its connection does. */
+export interface StreamHealth {
+  connected(): void;
+  delivered(): void;
+  disconnected(error: string): void;
 }
 
 export interface InputDefinition {
@@ -123,6 +141,11 @@ export interface InputDefinition {
   detectLegacy?(raw: Record<string, unknown>, path: string, walk: Walk): void;
   /** Cross-field checks after the settings parsed (e.g. mutually exclusive options). */
   validate?(input: InputConfig, path: string, walk: Walk): void;
+  /** The token requests the input's services make (for `devo-collector validate --check-credentials`). */
+  tokenRequests?(
+    input: InputConfig,
+    services: readonly { name: string; config: ServiceConfig }[],
+  ): ClientCredentials[];
 }
 
 export type AnyRule = Rule<unknown>;

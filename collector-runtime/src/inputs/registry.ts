@@ -6,8 +6,16 @@ import {
   microsoftGraphSecurity,
 } from './microsoft_graph/definition.ts';
 import { office365 } from './office365/definition.ts';
+import { office365ExchangeMessage } from './office365_exchange_message/definition.ts';
+import { proofpointOnDemand } from './proofpoint_on_demand/definition.ts';
 
-const definitions: readonly InputDefinition[] = [microsoftGraphAudit, microsoftGraphSecurity, office365];
+const definitions: readonly InputDefinition[] = [
+  microsoftGraphAudit,
+  microsoftGraphSecurity,
+  office365,
+  office365ExchangeMessage,
+  proofpointOnDemand,
+];
 
 function buildRegistry(list: readonly InputDefinition[]): ReadonlyMap<string, InputDefinition> {
   const map = new Map<string, InputDefinition>();

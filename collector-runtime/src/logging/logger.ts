@@ -1,8 +1,10 @@
-// The one place the pino logger is configured; secrets are redacted by key wherever they appear.
+// The one place the pino loggers of the runtime and the operator are configured: secrets are redacted by key
+// wherever they appear, and errors keep message, code, stack and their cause chain (errWithCause).
 import { pino, type Logger, type DestinationStream } from 'pino';
 
 export type { Logger };
 
+/** The one redaction list, shared by the runtime and the operator. */
 export const REDACT_PATHS = [
   'client_secret',
   '*.client_secret',
@@ -30,6 +32,7 @@ export function createLogger(
       name: opts.name ?? 'devo-collector',
       level: opts.level ?? (opts.debug ? 'debug' : 'info'),
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      serializers: { err: pino.stdSerializers.errWithCause },
       timestamp: pino.stdTimeFunctions.isoTime,
       base: undefined,
     },

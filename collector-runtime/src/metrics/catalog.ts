@@ -76,6 +76,12 @@ export function createCollectorMetrics(registry: Registry = new Registry()) {
       labelNames: [...svc, 'result'],
       registers: r,
     }),
+    requestPeriod: new Gauge({
+      name: 'devo_collector_request_period_seconds',
+      help: "The service's request_period_in_seconds (alerts compare the last successful pull with it)",
+      labelNames: svc,
+      registers: r,
+    }),
     lastSuccessfulPull: new Gauge({
       name: 'devo_collector_last_successful_pull_timestamp_seconds',
       help: 'Unix time of the last pull that completed without error',
@@ -100,6 +106,12 @@ export function createCollectorMetrics(registry: Registry = new Registry()) {
       labelNames: ['collector', 'output'],
       registers: r,
     }),
+    senderQueueCapacity: new Gauge({
+      name: 'devo_collector_sender_queue_capacity_events',
+      help: 'Events the sender queue holds before it pushes back on the pullers (queue_max_events)',
+      labelNames: ['collector', 'output'],
+      registers: r,
+    }),
     senderBytes: new Counter({
       name: 'devo_collector_sender_bytes_total',
       help: 'Bytes written to output connections (after compression)',
@@ -114,7 +126,7 @@ export function createCollectorMetrics(registry: Registry = new Registry()) {
     }),
     senderConnects: new Counter({
       name: 'devo_collector_sender_connects_total',
-      help: 'Output connection attempts by result (success, error) and reason (initial, idle, max_age, failure)',
+      help: 'Output connection attempts by result (success, error) and reason (initial, idle, max_age, resend_buffer_full, failure)',
       labelNames: ['collector', 'output', 'result', 'reason'],
       registers: r,
     }),
@@ -122,6 +134,18 @@ export function createCollectorMetrics(registry: Registry = new Registry()) {
       name: 'devo_collector_sender_errors_total',
       help: 'Output connection errors by kind',
       labelNames: ['collector', 'output', 'kind'],
+      registers: r,
+    }),
+    senderResentEvents: new Counter({
+      name: 'devo_collector_sender_resent_events_total',
+      help: 'Events written again after a connection ended uncleanly: the receiver may count them twice',
+      labelNames: ['collector', 'output'],
+      registers: r,
+    }),
+    clientCertificateExpiry: new Gauge({
+      name: 'devo_collector_client_certificate_expiry_timestamp_seconds',
+      help: "When the output's client certificate expires (its notAfter), as a Unix time",
+      labelNames: ['collector', 'output'],
       registers: r,
     }),
     stateWrites: new Counter({

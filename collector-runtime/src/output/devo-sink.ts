@@ -7,7 +7,8 @@ import type { Sink, SinkDeps } from './sink.ts';
 import { createStreamConnector } from './stream-connector.ts';
 import { createStreamSink } from './stream-sink.ts';
 import { withDefaults } from './stream-sink-options.ts';
-import { readTlsFiles, requireTlsFiles, resolveTlsFiles } from './tls-files.ts';
+import { readTlsFiles, requireTlsFiles, resolveTlsFiles, type TlsMaterial } from './tls-files.ts';
+import { certificateExpiry } from './certificate-check.ts';
 
 export type DevoSinkDeps = SinkDeps;
 
@@ -17,6 +18,14 @@ export function createDevoSink(config: DevoOutputConfig, deps: DevoSinkDeps): Si
   const endpoint = `${c.address}:${c.port}`;
   // Missing keys are a configuration error: thrown here, not on the first connect.
   const files = requireTlsFiles(resolveTlsFiles(c, deps.certsDir, prefix), prefix);
+  const expiry = deps.metrics.clientCertificateExpiry.labels({
+    collector: deps.collector,
+    output: deps.name,
+  });
+  const observe = (material: TlsMaterial) => {
+    const at = material.cert && certificateExpiry(material.cert.toString('utf8'));
+    if (at) expiry.set(at / 1000);
+  };
   return createStreamSink(c, {
     name: deps.name,
     collector: deps.collector,
@@ -26,7 +35,7 @@ export function createDevoSink(config: DevoOutputConfig, deps: DevoSinkDeps): Si
     peer: 'Devo',
     endpoint,
     preflight: async () => {
-      await readTlsFiles(files);
+      observe(await readTlsFiles(files));
     },
     connect: createStreamConnector({
       address: c.address,
@@ -35,6 +44,7 @@ export function createDevoSink(config: DevoOutputConfig, deps: DevoSinkDeps): Si
       files,
       verifyHostname: c.verify_hostname,
       secLevel: c.sec_level,
+      onTlsMaterial: observe,
     }),
     classify: (err) =>
       classifyConnectionError(err, { endpoint, ...files, verifyHostnameKey: `${prefix}.verify_hostname` }),

@@ -8,6 +8,8 @@ import { dict, fail, join, obj, str, type Rule, type Walk } from '../config/sche
 import { devoOutputRule, type DevoOutputConfig } from './devo-output-config.ts';
 import { syslogOutputRule, type SyslogOutputConfig } from './syslog-output-config.ts';
 import type { StreamSinkOptions } from './stream-sink-options.ts';
+import { retiredResendKeys } from './stream-sink-rules.ts';
+import { checkCertificateFiles, type PemFile } from './certificate-check.ts';
 
 /** A parsed output config; keys of other output types read as unknown (validation refused them). */
 type Loose<C> = C & Record<string, unknown>;
@@ -63,8 +65,41 @@ function streamOutput<C extends Partial<StreamSinkOptions> & { chain?: string; c
 ): C | undefined {
   const config = rule.check(raw, path, walk);
   if (!config) return undefined;
-  const ok = [resolveCertFiles(config, path, walk, ctx), checkReconnectBounds(config, path, walk)];
+  const files = resolveCertFiles(config, path, walk, ctx);
+  const ok = [
+    files && checkCertificates(config, ctx, path, walk),
+    checkReconnectBounds(config, path, walk),
+    retiredResendKeys(config, raw, path, walk),
+  ];
   return ok.every(Boolean) ? config : undefined;
+}
+
+/**
+ * The content of the certificate files, where the validator can read them (not in the operator, which only
+ * knows the Secret's keys): each parses, key and chain belong to the certificate, it is valid now.
+ */
+function checkCertificates(
+  config: { chain?: string; cert?: string; key?: string },
+  ctx: Files,
+  path: string,
+  walk: Walk,
+): boolean {
+  const read = (k: 'chain' | 'cert' | 'key'): PemFile | undefined => {
+    const file = config[k];
+    if (file === undefined) return undefined;
+    const r = ctx.files.readText(file);
+    return 'text' in r ? { path: file, text: r.text } : undefined;
+  };
+  const cert = read('cert');
+  if (!cert) return true;
+  const chain = read('chain');
+  const key = read('key');
+  const problems = checkCertificateFiles(
+    { cert, ...(chain ? { chain } : {}), ...(key ? { key } : {}) },
+    walk.now,
+  );
+  for (const p of problems) fail(walk, join(path, p.field), p.message);
+  return problems.length === 0;
 }
 
 function output(ctx: Files): Rule<OutputConfig> {

@@ -23,6 +23,8 @@ interface ChunkPart {
 export interface Chunk {
   payload: Buffer;
   parts: ChunkPart[] | null;
+  /** Lines (events) in the chunk: what a resend of it may duplicate. */
+  lines: number;
 }
 
 export interface SendQueueOptions {
@@ -30,8 +32,6 @@ export interface SendQueueOptions {
   maxBytes: number;
   /** Raw bytes per chunk; chunks end on an LF unless one line is longer. */
   chunkBytes: number;
-  /** Turns a chunk's raw lines into its payload (gzip member); identity when absent. */
-  encode?: (raw: Buffer) => Buffer;
   /** Called when new work can be taken. */
   onWork(): void;
   /** Called when the number of queued events changed. */
@@ -39,6 +39,12 @@ export interface SendQueueOptions {
 }
 
 const LF = 0x0a;
+
+function countLines(data: Buffer, start: number, end: number): number {
+  let n = 0;
+  for (let i = data.indexOf(LF, start); i !== -1 && i < end; i = data.indexOf(LF, i + 1)) n++;
+  return n;
+}
 
 export class SendQueue {
   readonly #opts: SendQueueOptions;
@@ -110,6 +116,7 @@ export class SendQueue {
     const parts: ChunkPart[] = [];
     const pieces: Buffer[] = [];
     let size = 0;
+    let lines = 0;
     while (this.#batches.length > 0 && size < limit) {
       const b = this.#batches[0]!;
       const len = b.data.length;
@@ -127,12 +134,13 @@ export class SendQueue {
       }
       pieces.push(b.offset === 0 && end === len ? b.data : b.data.subarray(b.offset, end));
       parts.push({ batch: b, bytes: end - b.offset });
+      lines += countLines(b.data, b.offset, end);
       size += end - b.offset;
       b.offset = end;
       if (end === len) this.#batches.shift();
     }
     const raw = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, size);
-    return { payload: this.#opts.encode ? this.#opts.encode(raw) : raw, parts };
+    return { payload: raw, parts, lines };
   }
 
   /** The chunk's payload was written to a live socket: settle the batches it completes. */

@@ -4,7 +4,7 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { waitForConnect, waitForTls } from './socket-ready.ts';
-import { readTlsFiles, type TlsFileRefs } from './tls-files.ts';
+import { readTlsFiles, type TlsFileRefs, type TlsMaterial } from './tls-files.ts';
 
 export interface StreamEndpoint {
   address: string;
@@ -13,6 +13,8 @@ export interface StreamEndpoint {
   files: TlsFileRefs;
   verifyHostname: boolean;
   secLevel?: number | undefined;
+  /** Sees the TLS files read for each connect (the client certificate's expiry metric). */
+  onTlsMaterial?(material: TlsMaterial): void;
 }
 
 export function createStreamConnector(e: StreamEndpoint): (signal: AbortSignal) => Promise<Socket> {
@@ -24,6 +26,7 @@ export function createStreamConnector(e: StreamEndpoint): (signal: AbortSignal) 
     }
     // Read on every connect: a rotated certificate Secret takes effect without a restart.
     const material = await readTlsFiles(e.files);
+    e.onTlsMaterial?.(material);
     const options: ConnectionOptions = { host: e.address, port: e.port, minVersion: 'TLSv1.2', ...material };
     // SNI must be a host name (RFC 6066); with an IP, Node checks the IP SANs instead.
     if (!isIP(e.address)) options.servername = e.address;

@@ -22,13 +22,14 @@ export interface StreamSinkOptions {
   /** Largest single socket write; whole lines are coalesced up to this size. */
   write_chunk_bytes: number;
   /**
-   * There is no application acknowledgement: bytes the kernel accepted can still die with the connection
-   * (in socket buffers, or in a receiver that crashed). When a connection is lost without a clean close, the
-   * bytes it confirmed during the last `resend_window_seconds`, at most `resend_window_bytes`, are sent again
-   * on the next connection (at-least-once: the receiver may see them twice). 0 turns this off.
+   * The resend buffer, in bytes, shared evenly by the connections. Syslog over TLS has no acknowledgement:
+   * bytes the kernel accepted can still die with the connection (in socket buffers, or in a receiver that
+   * stopped reading and then crashed). Every byte written on a connection is kept until a clean close proves
+   * the receiver read it, and all of it is sent again on the next connection when the connection ends any
+   * other way, however long ago it was written (at-least-once: the receiver may see it twice). A connection
+   * whose share is full is closed cleanly and replaced. Replaces resend_window_bytes/resend_window_seconds.
    */
-  resend_window_bytes: number;
-  resend_window_seconds: number;
+  resend_buffer_bytes: number;
   /** 'gzip': batches of whole lines are written as complete gzip members (devo-protocol.md). */
   compression: 'none' | 'gzip';
   /** zlib level 1–9 for gzip members. */
@@ -48,8 +49,7 @@ export const streamSinkDefaults: StreamSinkOptions = Object.freeze({
   reconnect_initial_seconds: 2,
   reconnect_max_seconds: 60,
   write_chunk_bytes: 256 * 1024,
-  resend_window_bytes: 8 * 1024 * 1024,
-  resend_window_seconds: 10,
+  resend_buffer_bytes: 32 * 1024 * 1024,
   compression: 'none',
   compression_level: 6,
   compression_buffer_in_bytes: 51_200,

@@ -3,10 +3,10 @@
 // connection is plugged in (`connect`), so the Devo and syslog outputs share all of this.
 //
 // Delivery: write() resolves once every byte of the batch went through a socket write callback on a live
-// connection. A connection that dies hands back its unconfirmed chunks plus its resend window (see
-// StreamSinkOptions.resend_window_bytes), which are written first on the next connection: at-least-once.
+// connection. Each connection keeps what it wrote until a clean close proves the receiver read it; one that
+// dies hands all of it back, to be written first on the next connection: at-least-once (see
+// StreamSinkOptions.resend_buffer_bytes and docs/design-notes.md "Output resend").
 import type { Socket } from 'node:net';
-import { gzipSync } from 'node:zlib';
 import { backoffDelay, type BackoffPolicy } from '../core/backoff.ts';
 import type { Clock } from '../core/clock.ts';
 import { CollectorError } from '../core/errors.ts';
@@ -14,6 +14,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { CollectorMetrics } from '../metrics/catalog.ts';
 import { Connection, type ConnectionSettings } from './connection.ts';
 import type { ClassifiedError } from './connection-error.ts';
+import { GzipSendQueue } from './gzip-send-queue.ts';
 import { SendQueue, type Chunk } from './send-queue.ts';
 import type { LineBatch, Sink, SinkStatus } from './sink.ts';
 import type { StreamSinkOptions } from './stream-sink-options.ts';
@@ -35,11 +36,11 @@ export interface StreamSinkDeps {
   classify(err: unknown): ClassifiedError;
 }
 
-type ConnectReason = 'initial' | 'idle' | 'max_age' | 'failure';
+type ConnectReason = 'initial' | 'idle' | 'max_age' | 'resend_buffer_full' | 'failure';
 
 interface Slot {
   index: number;
-  state: 'down' | 'connecting' | 'backoff' | 'up';
+  state: 'down' | 'connecting' | 'backoff' | 'up' | 'closing';
   conn: Connection | undefined;
   /** Consecutive failed connects or short-lived connections; drives the backoff. */
   failures: number;
@@ -62,9 +63,11 @@ class StreamSink implements Sink {
   readonly #slots: Slot[];
   readonly #settings: ConnectionSettings;
   readonly #backoff: BackoffPolicy;
-  readonly #closing = new Set<Promise<unknown>>();
+  /** Connections being replaced (closing cleanly) and their close. */
+  readonly #closing = new Map<Connection, Promise<unknown>>();
   readonly #labels: { collector: string; output: string };
   readonly #bytes;
+  readonly #resent;
   readonly #connected;
   #started = false;
   #accepting = true;
@@ -79,29 +82,32 @@ class StreamSink implements Sink {
     this.#d = deps;
     this.#labels = { collector: deps.collector, output: deps.name };
     this.#bytes = deps.metrics.senderBytes.labels(this.#labels);
+    this.#resent = deps.metrics.senderResentEvents.labels(this.#labels);
     this.#connected = deps.metrics.senderConnected.labels(this.#labels);
     const queueGauge = deps.metrics.senderQueueEvents.labels(this.#labels);
+    deps.metrics.senderQueueCapacity.set(this.#labels, options.queue_max_events);
     const gzip = options.compression === 'gzip';
-    const level = options.compression_level;
-    this.#queue = new SendQueue({
+    const queueOptions = {
       maxEvents: options.queue_max_events,
       maxBytes: options.queue_max_bytes,
       chunkBytes: gzip ? options.compression_buffer_in_bytes : options.write_chunk_bytes,
-      ...(gzip ? { encode: (raw: Buffer) => gzipSync(raw, { level }) } : {}),
       onWork: () => this.#scheduleKick(),
-      onSize: (events) => queueGauge.set(events),
-    });
+      onSize: (events: number) => queueGauge.set(events),
+    };
+    this.#queue = gzip
+      ? new GzipSendQueue(queueOptions, options.compression_level)
+      : new SendQueue(queueOptions);
+    const connections = Math.max(1, options.concurrent_connections);
     this.#settings = {
       clock: deps.clock,
       maxInflightBytes: 4 * options.write_chunk_bytes,
-      resendWindowBytes: options.resend_window_bytes,
-      resendWindowMs: options.resend_window_seconds * 1000,
+      maxUnreadBytes: Math.floor(options.resend_buffer_bytes / connections),
     };
     this.#backoff = {
       initialMs: options.reconnect_initial_seconds * 1000,
       maxMs: options.reconnect_max_seconds * 1000,
     };
-    this.#slots = Array.from({ length: Math.max(1, options.concurrent_connections) }, (_, index) => ({
+    this.#slots = Array.from({ length: connections }, (_, index) => ({
       index,
       state: 'down' as const,
       conn: undefined,
@@ -147,6 +153,9 @@ class StreamSink implements Sink {
 
   async #stop(timeoutMs: number): Promise<void> {
     const { log, clock } = this.#d;
+    // One budget for the flush and the closes: a hung receiver must not stretch the stop past it.
+    const deadline = Date.now() + timeoutMs;
+    const closeMs = () => Math.min(this.#o.close_timeout_seconds * 1000, Math.max(0, deadline - Date.now()));
     this.#accepting = false;
     this.#queue.rejectWaiting(
       new CollectorError('CR_ERR_SHUTDOWN', `output ${this.name} is stopping: batch not accepted`),
@@ -155,7 +164,10 @@ class StreamSink implements Sink {
       const timeout = new AbortController();
       await Promise.race([
         this.#queue.whenEmpty(),
-        clock.sleep(timeoutMs, timeout.signal).catch(() => undefined),
+        // Leave time for the closes (the receiver's FIN proves it read everything).
+        clock
+          .sleep(timeoutMs - Math.min(this.#o.close_timeout_seconds * 1000, timeoutMs / 4), timeout.signal)
+          .catch(() => undefined),
       ]);
       timeout.abort();
     }
@@ -165,19 +177,19 @@ class StreamSink implements Sink {
       const conn = slot.conn;
       slot.conn = undefined;
       slot.state = 'down';
-      return conn?.close(this.#o.close_timeout_seconds * 1000);
+      return conn?.close(closeMs());
     });
-    await Promise.all([...closes, ...this.#closing]);
+    const replaced = setTimeout(() => {
+      for (const conn of this.#closing.keys()) conn.destroy(new Error('the stop deadline passed'));
+    }, closeMs());
+    await Promise.all([...closes, ...this.#closing.values()]);
+    clearTimeout(replaced);
     this.#connected.set(0);
     const unsent = this.#queue.rejectAll(
       new CollectorError('CR_ERR_SHUTDOWN', `output ${this.name} stopped before the batch was written`),
     );
-    if (unsent > 0)
-      log.warn(
-        { output: this.name, events: unsent },
-        `Stopped sending to ${this.#d.peer} with events unsent`,
-      );
-    else log.info({ output: this.name }, `Stopped sending to ${this.#d.peer}`);
+    if (unsent > 0) log.warn({ events: unsent }, `Stopped sending to ${this.#d.peer} with events unsent`);
+    else log.info(`Stopped sending to ${this.#d.peer}`);
   }
 
   #scheduleKick(): void {
@@ -198,6 +210,7 @@ class StreamSink implements Sink {
     }
     if (slot.state !== 'up' || !this.#queue.hasWork()) return;
     const conn = slot.conn!;
+    if (conn.full && conn.isOpen) return this.#recycle(slot, 'resend_buffer_full');
     if (!conn.canWrite()) return;
     const now = this.#d.clock.now();
     // Checked before a send, like the Python SDK: Devo drops idle connections, and long ones are recycled.
@@ -208,21 +221,25 @@ class StreamSink implements Sink {
     while (conn.canWrite() && (chunk = this.#queue.take()) !== undefined) conn.write(chunk);
   }
 
+  /**
+   * Closes the slot's connection cleanly, then connects again. One after the other: until the close proves
+   * the receiver read everything, the old connection's bytes stay in the resend buffer, and the new one
+   * must not add to it.
+   */
   #recycle(slot: Slot, reason: ConnectReason): void {
     const old = slot.conn!;
     slot.conn = undefined;
-    slot.state = 'down';
+    slot.state = 'closing';
     this.#updateConnected();
-    this.#d.log.debug(
-      { output: this.name, connection: slot.index, reason },
-      `Replacing connection to ${this.#d.peer}`,
-    );
-    const closing = old
-      .close(this.#o.close_timeout_seconds * 1000)
-      .finally(() => this.#closing.delete(closing));
-    this.#closing.add(closing);
+    this.#d.log.debug({ connection: slot.index, reason }, `Replacing connection to ${this.#d.peer}`);
+    const closing = old.close(this.#o.close_timeout_seconds * 1000).finally(() => this.#closing.delete(old));
+    this.#closing.set(old, closing);
     slot.reason = reason;
-    void this.#connect(slot);
+    void closing.then(() => {
+      if (this.#stopped || slot.state !== 'closing') return;
+      slot.state = 'down';
+      void this.#connect(slot);
+    });
   }
 
   async #connect(slot: Slot): Promise<void> {
@@ -244,7 +261,7 @@ class StreamSink implements Sink {
       this.#lastError = c.message;
       slot.failures++;
       log.warn(
-        { output: this.name, connection: slot.index, kind: c.kind, err: c.message, attempt: slot.failures },
+        { connection: slot.index, kind: c.kind, err: this.#explained(c, err), attempt: slot.failures },
         `Failed to connect to ${peer}`,
       );
       slot.reason = 'failure';
@@ -264,10 +281,7 @@ class StreamSink implements Sink {
     this.#lastError = undefined;
     metrics.senderConnects.inc({ ...this.#labels, result: 'success', reason });
     this.#updateConnected();
-    log.info(
-      { output: this.name, endpoint: this.#d.endpoint, connection: slot.index, reason },
-      `Connected to ${peer}`,
-    );
+    log.info({ endpoint: this.#d.endpoint, connection: slot.index, reason }, `Connected to ${peer}`);
     this.#kick(slot);
   }
 
@@ -290,21 +304,34 @@ class StreamSink implements Sink {
 
   #onLost(slot: Slot, conn: Connection, err: Error | undefined, resend: Chunk[]): void {
     const { log, metrics, peer, clock } = this.#d;
-    const resendBytes = resend.reduce((n, c) => n + c.payload.length, 0);
+    let resendBytes = 0;
+    let resendEvents = 0;
+    for (const chunk of resend) {
+      resendBytes += chunk.payload.length;
+      resendEvents += chunk.lines;
+    }
     const c = this.#d.classify(err);
     metrics.senderErrors.inc({ ...this.#labels, kind: c.kind });
     if (this.#stopped) {
-      // Nothing can be resent any more: say how much the server may not have received.
+      // Nothing can be resent any more: say how much the server may not have read. Those bytes stay in the
+      // kernel's send buffer, which keeps delivering them after we exit; only a receiver crash loses them.
       log.warn(
-        { output: this.name, kind: c.kind, err: c.message, bytes: resendBytes },
+        { kind: c.kind, err: this.#explained(c, err), bytes: resendBytes, events: resendEvents },
         `Closed connection to ${peer} unconfirmed`,
       );
       return;
     }
     this.#lastError = c.message;
     this.#queue.requeue(resend);
+    this.#resent.inc(resendEvents);
     log.warn(
-      { output: this.name, connection: slot.index, kind: c.kind, err: c.message, resendBytes },
+      {
+        connection: slot.index,
+        kind: c.kind,
+        err: this.#explained(c, err),
+        resendBytes,
+        resendEvents,
+      },
       `Lost connection to ${peer}`,
     );
     if (slot.conn !== conn) return; // a replaced connection that failed while closing
@@ -320,6 +347,11 @@ class StreamSink implements Sink {
       slot.failures++;
       void this.#waitAndReconnect(slot);
     }
+  }
+
+  /** The actionable message, with the socket error as its cause (pino's err serializer keeps both). */
+  #explained(c: ClassifiedError, err: unknown): CollectorError {
+    return new CollectorError('CR_ERR_OUTPUT_CONNECT', c.message, { cause: err, retryable: true });
   }
 
   #updateConnected(): void {

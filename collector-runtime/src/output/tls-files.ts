@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { CollectorError, errorMessage } from '../core/errors.ts';
+import { checkCertificateFiles } from './certificate-check.ts';
 import type { FileRef } from './connection-error.ts';
 
 export interface TlsFileRefs {
@@ -61,7 +62,7 @@ async function readOne(ref: FileRef, field: 'chain' | 'cert' | 'key'): Promise<B
   }
 }
 
-/** Reads the files and proves OpenSSL accepts them (PEM parses, key matches certificate). */
+/** Reads the files and proves they fit (certificate-check.ts) and OpenSSL accepts them. */
 export async function readTlsFiles(refs: TlsFileRefs): Promise<TlsMaterial> {
   const [ca, cert, key] = await Promise.all([
     refs.chain && readOne(refs.chain, 'chain'),
@@ -72,6 +73,27 @@ export async function readTlsFiles(refs: TlsFileRefs): Promise<TlsMaterial> {
   if (ca) material.ca = ca;
   if (cert) material.cert = cert;
   if (key) material.key = key;
+  if (cert && refs.cert) {
+    const pem = (ref: FileRef | undefined, data: Buffer | undefined) =>
+      ref && data ? { path: ref.path, text: data.toString('utf8') } : undefined;
+    const chainPem = pem(refs.chain, ca);
+    const keyPem = pem(refs.key, key);
+    const [problem] = checkCertificateFiles(
+      {
+        cert: { path: refs.cert.path, text: cert.toString('utf8') },
+        ...(chainPem ? { chain: chainPem } : {}),
+        ...(keyPem ? { key: keyPem } : {}),
+      },
+      Date.now(),
+    );
+    if (problem) {
+      // Every file the message names, with the config key that names it.
+      let message = problem.message;
+      for (const ref of [refs.chain, refs.cert, refs.key])
+        if (ref) message = message.replaceAll(ref.path, `${ref.path} (${ref.configKey})`);
+      throw new CollectorError('CR_ERR_OUTPUT_TLS', message, { retryable: true });
+    }
+  }
   try {
     createSecureContext(material);
   } catch (err) {

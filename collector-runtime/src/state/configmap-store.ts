@@ -1,7 +1,6 @@
 // Checkpoints in the collector's own ConfigMap (one key per service), written through the Kubernetes API
 // with resourceVersion preconditions so two writers can never silently overwrite each other.
-import { ApiException, CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
-import { podNamespace, runtimeKubeConfig } from '../core/kube-config.ts';
+import { KubeApiError, podNamespace, runtimeKubeApi, statusMessage, type KubeApi } from '../core/kube-api.ts';
 import type { Logger } from '../logging/logger.ts';
 import { CollectorError } from '../core/errors.ts';
 import type { StateStore } from './store.ts';
@@ -14,20 +13,28 @@ export interface ConfigMapStoreOptions {
   namespace?: string;
   log: Logger;
   env: NodeJS.ProcessEnv;
-  /** For tests: a ready KubeConfig instead of KUBECONFIG / the in-cluster service account. */
-  kubeConfig?: KubeConfig;
+  /** For tests: a ready API client instead of KUBECONFIG / the in-cluster service account. */
+  api?: KubeApi;
+}
+
+interface ConfigMap {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name: string; namespace: string; resourceVersion?: string };
+  data?: Record<string, string>;
 }
 
 export function configMapStore(opts: ConfigMapStoreOptions): StateStore {
-  const kc = opts.kubeConfig ?? runtimeKubeConfig(opts.env);
+  const api = opts.api ?? runtimeKubeApi(opts.env);
   const namespace = opts.namespace ?? podNamespace(opts.env) ?? 'default';
-  const api = kc.makeApiClient(CoreV1Api);
   const { name } = opts;
   const where = `ConfigMap ${namespace}/${name}`;
-  let cached: V1ConfigMap | undefined;
+  const collection = `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps`;
+  const object = `${collection}/${encodeURIComponent(name)}`;
+  let cached: ConfigMap | undefined;
 
   function fail(err: unknown, verb: string): never {
-    if (err instanceof ApiException) {
+    if (err instanceof KubeApiError) {
       if (err.code === 403)
         throw new CollectorError(
           'CR_ERR_STATE_IO',
@@ -36,7 +43,7 @@ export function configMapStore(opts: ConfigMapStoreOptions): StateStore {
         );
       throw new CollectorError(
         'CR_ERR_STATE_IO',
-        `cannot ${verb} state ${where}: HTTP ${err.code} ${statusMessage(err)}`,
+        `cannot ${verb} state ${where}: HTTP ${err.code} ${statusMessage(err.body)}`,
         {
           cause: err,
           retryable: err.code >= 500 || err.code === 429 || err.code === 409,
@@ -49,11 +56,11 @@ export function configMapStore(opts: ConfigMapStoreOptions): StateStore {
     });
   }
 
-  async function load(): Promise<V1ConfigMap | undefined> {
+  async function load(): Promise<ConfigMap | undefined> {
     try {
-      cached = await api.readNamespacedConfigMap({ name, namespace });
+      cached = await api.request<ConfigMap>('GET', object);
     } catch (err) {
-      if (err instanceof ApiException && err.code === 404) cached = undefined;
+      if (err instanceof KubeApiError && err.code === 404) cached = undefined;
       else fail(err, 'read');
     }
     return cached;
@@ -75,12 +82,15 @@ export function configMapStore(opts: ConfigMapStoreOptions): StateStore {
           `state ${where} would be ${size} bytes, over the 1 MiB ConfigMap limit: use PersistentVolumeClaim persistence for this collector`,
         );
       try {
+        // PUT carries the resourceVersion read: the server refuses it (409) if someone wrote in between.
         cached = current
-          ? await api.replaceNamespacedConfigMap({ name, namespace, body: { ...current, data } })
-          : await api.createNamespacedConfigMap({ namespace, body: { metadata: { name, namespace }, data } });
+          ? await api.request<ConfigMap>('PUT', object, { body: { ...current, data } })
+          : await api.request<ConfigMap>('POST', collection, {
+              body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data },
+            });
         return;
       } catch (err) {
-        const conflict = err instanceof ApiException && (err.code === 409 || (err.code === 404 && current));
+        const conflict = err instanceof KubeApiError && (err.code === 409 || (err.code === 404 && current));
         if (!conflict || attempt >= MAX_CONFLICT_RETRIES) fail(err, 'write');
         opts.log.debug({ attempt }, 'Retrying a state write after a resourceVersion conflict');
         cached = undefined;
@@ -109,16 +119,4 @@ export function configMapStore(opts: ConfigMapStoreOptions): StateStore {
       });
     },
   };
-}
-
-function statusMessage(err: ApiException<unknown>): string {
-  const body = err.body as { message?: string } | string | undefined;
-  if (typeof body === 'string') {
-    try {
-      return (JSON.parse(body) as { message?: string }).message ?? body.slice(0, 200);
-    } catch {
-      return body.slice(0, 200);
-    }
-  }
-  return body?.message ?? '';
 }

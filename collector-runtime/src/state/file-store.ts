@@ -51,7 +51,7 @@ export function fileStore(directory: string): StateStore {
         await rm(tmp, { force: true }).catch(() => undefined);
         throw new CollectorError(
           'CR_ERR_STATE_IO',
-          `cannot write state file ${target}: ${(err as Error).message}`,
+          `cannot write state file ${target}: ${(err as Error).message}${writeHint(err)}; the previous checkpoint is kept and the write is retried`,
           {
             cause: err,
             retryable: true,
@@ -76,4 +76,20 @@ export async function quarantine(
   await store.set(aside, raw);
   await store.delete(key);
   return aside;
+}
+
+/** What to do about the usual reasons a state write fails. */
+function writeHint(err: unknown): string {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return ': the state volume is full; free space on it or enlarge it (PVC size)';
+    case 'EROFS':
+      return ': the state volume is mounted read-only; mount it writable';
+    case 'EACCES':
+    case 'EPERM':
+      return ": the runtime's user may not write the state directory; fix its owner or mode (fsGroup)";
+    default:
+      return '';
+  }
 }

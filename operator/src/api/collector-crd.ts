@@ -1,6 +1,7 @@
 // The Collector kind: one collector runtime pulling one source (a seeds input) into Devo. This schema is
 // the single source of crds/collectors.collectors.devo.com.yaml and of the chart's copy.
-import { RESERVED_INPUT_SETTINGS } from '../reconcile/config-render.ts';
+import { MAX_COLLECTOR_NAME } from '../reconcile/child-meta.ts';
+import { RESERVED_INPUT_SETTINGS } from './config-keys.ts';
 import { CONDITION } from './conditions.ts';
 import {
   conditionsSchema,
@@ -13,14 +14,15 @@ import { servicesOf, sourceNames } from './offered-sources.ts';
 
 /** Quantities such as 1Gi, 500Mi, 10G (resource.Quantity without exponents). */
 const QUANTITY = '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$';
-/** Collector names become label values and a Service name (<name>-metrics): a DNS-1035 label, with room. */
-const MAX_NAME = 55;
+/** Collector names become label values and child names (<name>-metrics): DNS-1035 labels, with room. */
+const MAX_NAME = MAX_COLLECTOR_NAME;
 
 const resourceList: JsonSchema = {
   type: 'object',
   additionalProperties: {
+    // int-or-string alone, without controller-gen's anyOf: the API server cannot build OpenAPI models
+    // (kubectl explain) from an anyOf under additionalProperties. The pattern applies to strings only.
     'x-kubernetes-int-or-string': true,
-    anyOf: [{ type: 'integer' }, { type: 'string' }],
     // controller-gen's pattern for resource.Quantity.
     pattern:
       '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$',

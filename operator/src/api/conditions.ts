@@ -1,5 +1,5 @@
-// Condition types and reasons of Collector and Service status, in one place (kubebuilder's conditions.go):
-// the controller, reconcile/status.ts, docs and alerts all branch on these strings.
+// Condition types and reasons of Collector and Service status, all in one place (kubebuilder's
+// conditions.go): reconcile/status.ts sets them; docs, alerts and users' scripts branch on these strings.
 
 export const CONDITION = {
   ready: 'Ready',
@@ -15,6 +15,7 @@ export const REASON = {
   configValid: 'ConfigValid',
   configInvalid: 'ConfigInvalid',
   noServices: 'NoServices',
+  crdRuleViolated: 'CrdRuleViolated',
   // SecretsFound
   secretsFound: 'SecretsFound',
   secretNotFound: 'SecretNotFound',
@@ -28,4 +29,15 @@ export const REASON = {
   serviceAccepted: 'ServiceAccepted',
   serviceInvalid: 'ServiceInvalid',
   collectorNotFound: 'CollectorNotFound',
+  collectorNotReady: 'CollectorNotReady',
+  // Progressing / Degraded
+  rolloutComplete: 'RolloutComplete',
+  asExpected: 'AsExpected',
+  reconcileFailed: 'ReconcileFailed',
+  // StateReset
+  noReset: 'NoReset',
+  resetInProgress: 'ResetInProgress',
+  resetCompleted: 'ResetCompleted',
+  stateReset: 'StateReset',
+  resetJobFailed: 'StateResetJobFailed',
 } as const;

@@ -1,6 +1,10 @@
-// Checks a custom resource against its CRD's structural schema and fills in the schema's defaults, as
-// the API server would, for the places that see resources before the API server does (`render`).
-// CEL rules (x-kubernetes-validations) are not evaluated here; the API server enforces them.
+// Checks a document against a JSON Schema and fills in the schema's defaults, with one kept validator
+// (ajv): custom resources against their CRD's structural schema, as the API server would, where resources
+// are seen before it does (`render`), and the chart's values against values.schema.json. A CRD schema is
+// read the way the API server reads it: x-kubernetes-int-or-string is "integer or string", and an object
+// with properties knows no other fields (the API server prunes them; like kubectl --validate=strict, this
+// reports them). CEL rules (x-kubernetes-validations) are k8s/validation-rules.ts's job.
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { JsonSchema } from './crd-definition.ts';
 
 export interface SchemaIssue {
@@ -8,123 +12,136 @@ export interface SchemaIssue {
   message: string;
 }
 
-const ROOT_KEYS = new Set(['apiVersion', 'kind', 'metadata']);
+const OPTIONS = {
+  allErrors: true,
+  verbose: true,
+  // Kubernetes' own keywords (x-kubernetes-*, nullable) and formats (int64) are not JSON Schema's.
+  strict: false,
+  validateFormats: false,
+  validateSchema: false,
+  logger: false,
+} as const;
+/** Fills in defaults as it validates (render, chart values). */
+const defaulting = new Ajv({ ...OPTIONS, useDefaults: true });
+/** Leaves the value alone (the test API server applies defaults and prunes in its own steps first). */
+const checking = new Ajv(OPTIONS);
+const compiled = new WeakMap<JsonSchema, ValidateFunction>();
+const compiledForServer = new WeakMap<JsonSchema, ValidateFunction>();
 
-/** The problems of `value`, after defaults: unknown fields included (kubectl --validate=strict does the same). */
+function validatorFor(schema: JsonSchema): ValidateFunction {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    const { $schema: _metaSchema, ...rest } = asJsonSchema(schema, true) as JsonSchema;
+    validate = defaulting.compile(rest);
+    compiled.set(schema, validate);
+  }
+  return validate;
+}
+
+/**
+ * The OpenAPI keyword errors of a custom resource after the API server's own pruning and defaulting (the
+ * test API server maps them to its Status causes). apiVersion, kind and metadata are validated elsewhere.
+ */
+export function structuralErrors(value: unknown, schema: JsonSchema): ErrorObject[] {
+  let validate = compiledForServer.get(schema);
+  if (!validate) {
+    const root = asJsonSchema(schema, false) as JsonSchema;
+    const { apiVersion: _a, kind: _k, metadata: _m, ...properties } = (root.properties ?? {}) as JsonSchema;
+    validate = checking.compile({ ...root, properties });
+    compiledForServer.set(schema, validate);
+  }
+  validate(value);
+  return validate.errors ?? [];
+}
+
+/** "/spec/items/0/name" → "spec.items[0].name". */
+export function dottedPath(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((path, p) => (/^\d+$/.test(p) ? `${path}[${p}]` : join(path, p)), '');
+}
+
+/** The problems of `value` (defaults applied first, unknown fields included). */
 export function checkAgainstSchema(value: unknown, schema: JsonSchema): SchemaIssue[] {
-  const issues: SchemaIssue[] = [];
-  walk(value, schema, '', issues, true);
-  return issues;
+  const validate = validatorFor(schema);
+  const copy = structuredClone(value);
+  validate(copy);
+  return (validate.errors ?? []).filter(shown).map(issueOf);
 }
 
 /** A copy of `value` with every `default` of the schema applied where the field is absent. */
 export function withDefaults<T>(value: T, schema: JsonSchema): T {
-  return defaults(structuredClone(value), schema) as T;
+  const copy = structuredClone(value);
+  validatorFor(schema)(copy);
+  return copy;
 }
 
-function defaults(value: unknown, schema: JsonSchema): unknown {
-  if (Array.isArray(value)) {
-    const items = schema.items as JsonSchema | undefined;
-    return items ? value.map((v) => defaults(v, items)) : value;
-  }
-  if (!isObject(value)) return value;
-  const props = (schema.properties ?? {}) as Record<string, JsonSchema>;
-  for (const [key, sub] of Object.entries(props)) {
-    if (value[key] === undefined && sub.default !== undefined) value[key] = structuredClone(sub.default);
-    if (value[key] !== undefined) value[key] = defaults(value[key], sub);
-  }
-  const extra = schema.additionalProperties;
-  if (isObject(extra))
-    for (const key of Object.keys(value))
-      if (!(key in props)) value[key] = defaults(value[key], extra as JsonSchema);
-  return value;
+/**
+ * A CRD schema node as plain JSON Schema (see the header); other schemas pass unchanged. `closed`: objects
+ * with properties reject other fields (the test API server prunes them before it validates instead).
+ */
+function asJsonSchema(node: unknown, closed: boolean): unknown {
+  if (Array.isArray(node)) return node.map((n) => asJsonSchema(n, closed));
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node))
+    out[k] = k === 'enum' || k === 'default' ? v : asJsonSchema(v, closed);
+  if (out['x-kubernetes-int-or-string'] === true) out.type = ['integer', 'string'];
+  if (out.nullable === true && typeof out.type === 'string') out.type = [out.type, 'null'];
+  if (
+    closed &&
+    out.type === 'object' &&
+    typeof out.properties === 'object' &&
+    out.additionalProperties === undefined &&
+    out['x-kubernetes-preserve-unknown-fields'] !== true
+  )
+    out.additionalProperties = false;
+  return out;
 }
 
-function walk(value: unknown, schema: JsonSchema, path: string, issues: SchemaIssue[], root = false): void {
-  const at = (message: string) => issues.push({ path: path || '(root)', message });
-  if (!typeMatches(value, schema)) {
-    at(`must be ${describeType(schema)}, got ${typeOf(value)}`);
-    return;
-  }
-  if (Array.isArray(schema.enum) && !schema.enum.includes(value as never))
-    at(
-      `must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}, got ${JSON.stringify(value)}`,
-    );
-  if (typeof value === 'string') {
-    if (typeof schema.minLength === 'number' && value.length < schema.minLength)
-      at(`must be at least ${schema.minLength} characters`);
-    if (typeof schema.maxLength === 'number' && value.length > schema.maxLength)
-      at(`must be at most ${schema.maxLength} characters`);
-    if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value))
-      at(`must match ${schema.pattern}, got ${JSON.stringify(value)}`);
-  }
-  if (typeof value === 'number') {
-    if (typeof schema.minimum === 'number' && value < schema.minimum)
-      at(`must be at least ${schema.minimum}`);
-    if (typeof schema.maximum === 'number' && value > schema.maximum) at(`must be at most ${schema.maximum}`);
-  }
-  if (Array.isArray(value)) {
-    if (typeof schema.maxItems === 'number' && value.length > schema.maxItems)
-      at(`must have at most ${schema.maxItems} items`);
-    const items = schema.items as JsonSchema | undefined;
-    if (items) value.forEach((v, i) => walk(v, items, `${path}[${i}]`, issues));
-    return;
-  }
-  if (!isObject(value) || schema['x-kubernetes-preserve-unknown-fields'] === true) return;
-  const props = (schema.properties ?? {}) as Record<string, JsonSchema>;
-  for (const key of (schema.required ?? []) as string[])
-    if (value[key] === undefined) issues.push({ path: join(path, key), message: 'is required' });
-  if (typeof schema.maxProperties === 'number' && Object.keys(value).length > schema.maxProperties)
-    at(`must have at most ${schema.maxProperties} entries`);
-  const extra = schema.additionalProperties;
-  for (const [key, child] of Object.entries(value)) {
-    if (root && ROOT_KEYS.has(key)) continue;
-    const sub = props[key] ?? (isObject(extra) ? (extra as JsonSchema) : undefined);
-    if (sub) walk(child, sub, join(path, key), issues);
-    else if (extra !== true)
-      issues.push({
-        path: join(path, key),
-        message: `unknown field (known: ${Object.keys(props).join(', ')})`,
-      });
-  }
+/** anyOf/oneOf report their branches' errors as well; the summary error is the one to show. */
+function shown(error: ErrorObject): boolean {
+  return !error.schemaPath.includes('/anyOf/') && !error.schemaPath.includes('/oneOf/');
 }
 
-function typeMatches(value: unknown, schema: JsonSchema): boolean {
-  if (schema['x-kubernetes-int-or-string'] === true)
-    return typeof value === 'string' || Number.isInteger(value);
-  switch (schema.type) {
-    case 'object':
-      return isObject(value);
-    case 'array':
-      return Array.isArray(value);
-    case 'string':
-      return typeof value === 'string';
-    case 'integer':
-      return Number.isInteger(value);
-    case 'number':
-      return typeof value === 'number';
-    case 'boolean':
-      return typeof value === 'boolean';
+function issueOf(error: ErrorObject): SchemaIssue {
+  const path = dottedPath(error.instancePath);
+  const at = (message: string, where = path) => ({ path: where || '(root)', message });
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return at('is required', join(path, String(params.missingProperty)));
+    case 'additionalProperties': {
+      const known = Object.keys((error.parentSchema?.properties ?? {}) as object);
+      return at(`unknown field (known: ${known.join(', ')})`, join(path, String(params.additionalProperty)));
+    }
+    case 'type':
+      return at(`must be ${describeType(params.type)}, got ${typeOf(error.data)}`);
+    case 'enum':
+      return at(
+        `must be one of ${(params.allowedValues as unknown[]).map((e) => JSON.stringify(e)).join(', ')}, got ${JSON.stringify(error.data)}`,
+      );
+    case 'pattern':
+      return at(`must match ${String(params.pattern)}, got ${JSON.stringify(error.data)}`);
     default:
-      return value !== null;
+      return at(error.message ?? `fails ${error.keyword}`);
   }
 }
 
-function describeType(schema: JsonSchema): string {
-  if (schema['x-kubernetes-int-or-string'] === true) return 'an integer or a string';
-  const t = String(schema.type);
-  return t === 'object' ? 'a mapping' : t === 'array' ? 'a list' : `a${/^[aeiou]/.test(t) ? 'n' : ''} ${t}`;
+function describeType(type: unknown): string {
+  const types = Array.isArray(type) ? type : String(type).split(',');
+  const one = (t: string) =>
+    t === 'object' ? 'a mapping' : t === 'array' ? 'a list' : `a${/^[aeiou]/.test(t) ? 'n' : ''} ${t}`;
+  return types.map((t) => one(String(t))).join(' or ');
 }
 
 function typeOf(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
-  if (isObject(value)) return 'a mapping';
+  if (typeof value === 'object') return 'a mapping';
   return `${typeof value} ${JSON.stringify(value)}`;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function join(path: string, key: string): string {

@@ -1,7 +1,7 @@
 // The Service kind: one pulled service (e.g. signIns) of a Collector's source. This schema is the single
 // source of crds/services.collectors.devo.com.yaml and of the chart's copy.
 import { DEVO_TAG } from '../../../collector-runtime/src/config/schema.ts';
-import { RESERVED_SERVICE_SETTINGS } from '../reconcile/config-render.ts';
+import { RESERVED_SERVICE_SETTINGS } from './config-keys.ts';
 import { CONDITION } from './conditions.ts';
 import {
   conditionsSchema,

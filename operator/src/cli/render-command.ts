@@ -2,29 +2,40 @@
 // Services in some YAML files, for review before they reach a cluster (GitOps). Runs the same pure
 // desiredState() as the controller; nothing is sent anywhere.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
 import { collectorCrd } from '../api/collector-crd.ts';
 import type { JsonSchema } from '../api/crd-definition.ts';
 import { credentialKeys } from '../api/offered-sources.ts';
-import { checkAgainstSchema, withDefaults } from '../api/schema-check.ts';
 import { serviceCrd } from '../api/service-crd.ts';
-import { API_VERSION, type CollectorResource, type ServiceResource } from '../api/types.ts';
+import { API_VERSION, GROUP, type CollectorResource, type ServiceResource } from '../api/types.ts';
 import type { SecretView } from '../reconcile/contract.ts';
 import { desiredState } from '../reconcile/desired-state.ts';
 import { TLS_SECRET_TYPE } from '../reconcile/secret-layout.ts';
 
-export const DEFAULT_RUNTIME_IMAGE = 'ghcr.io/devo/devo-collector:latest';
+// The runtime released with this operator (same version, package.json ships in the operator image), never a
+// floating tag: an operator upgrade rolls the runtimes to the version it was tested with.
+const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+export const DEFAULT_RUNTIME_IMAGE = `ghcr.io/devo/devo-collector:${version}`;
 
-export const RENDER_HELP = `Usage: devo-collector-operator render -f FILE [-f FILE ...] [options]
+export const RENDER_HELP = `Usage: devo-collector-operator render -f FILE|DIR [-f FILE|DIR ...] [options]
 
 Prints, as multi-document YAML, every object the operator would apply for the Collectors in the
 files (ServiceAccount, Role, config and state ConfigMaps or PVC, metrics Service, Deployment), for
-review in GitOps pipelines. Nothing is sent to a cluster.
+review in GitOps pipelines. Nothing is sent to a cluster. The output can be applied as it is
+(kubectl apply -f): it carries no owner references, which need the Collector's uid that only the
+API server assigns; the operator adds them when it applies the same objects.
 
 Options:
-  -f, --filename FILE          YAML with Collector and Service resources (repeatable); Secrets found
-                               in the files count as existing (only their key names are used)
+  -f, --filename FILE|DIR      YAML with Collector and Service resources (repeatable); a directory
+                               means its .yaml, .yml and .json files, as with kubectl. Secrets found
+                               in the files count as existing (only their key names are used); other
+                               kinds (a Namespace…) are skipped
   --secret-keys NAME=K1,K2     Secret NAME exists with exactly these keys (repeatable); "NAME=" means
                                it does not exist. Other Secrets are assumed to exist with the standard
                                keys: the source's credentials (tenant_id, client_id, client_secret) or
@@ -172,7 +183,7 @@ async function render(opts: Options, io: RenderIo): Promise<number> {
     });
     const summary = desired.conditions.map((c) => `${c.type}=${c.status}`).join(', ');
     io.stdout.write(`# Collector ${ns}/${collector.metadata.name}: ${summary}\n`);
-    for (const obj of desired.objects)
+    for (const obj of desired.objects.map(withoutOwnerReferences))
       io.stdout.write(`---\n${stringify(obj, { aliasDuplicateObjects: false, lineWidth: 0 })}`);
     for (const c of desired.conditions.filter((c) => c.status === 'False')) {
       failed = true;
@@ -203,13 +214,15 @@ async function render(opts: Options, io: RenderIo): Promise<number> {
 }
 
 async function load(opts: Options, read: (path: string) => Promise<string>): Promise<Loaded> {
+  // Loaded here, not at start-up: the JSON Schema validator is ~11 MiB of RSS the `run` command never needs.
+  const { checkAgainstSchema, withDefaults } = await import('../api/schema-check.ts');
   const out: Loaded = { collectors: [], services: [], secrets: new Map() };
   const problems: string[] = [];
   const schemas: Record<string, JsonSchema> = {
     Collector: collectorCrd().spec.versions[0]!.schema.openAPIV3Schema,
     Service: serviceCrd().spec.versions[0]!.schema.openAPIV3Schema,
   };
-  for (const file of opts.files) {
+  for (const file of await expandDirectories(opts.files)) {
     let text: string;
     try {
       text = await read(file);
@@ -233,6 +246,8 @@ async function load(opts: Options, read: (path: string) => Promise<string>): Pro
       obj.metadata.namespace ??= opts.namespace;
       if (obj.apiVersion === 'v1' && obj.kind === 'Secret')
         return void out.secrets.set(`${obj.metadata.namespace}/${name}`, secretView(obj));
+      // Not ours (a Namespace, a ConfigMap of the same GitOps folder): nothing to render for it.
+      if (String(obj.apiVersion).split('/')[0] !== GROUP) return;
       const schema = schemas[obj.kind as string];
       if (obj.apiVersion !== API_VERSION || !schema)
         return void problems.push(
@@ -249,6 +264,29 @@ async function load(opts: Options, read: (path: string) => Promise<string>): Pro
   }
   if (problems.length > 0) throw new InputError(problems.join('\n'));
   return out;
+}
+
+/** Directories become their .yaml, .yml and .json files in name order (not recursive), as with kubectl. */
+async function expandDirectories(paths: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const path of paths) {
+    const entries = await readdir(path, { withFileTypes: true }).catch(() => undefined);
+    if (!entries) out.push(path);
+    else
+      out.push(
+        ...entries
+          .filter((e) => !e.isDirectory() && /\.(ya?ml|json)$/.test(e.name))
+          .map((e) => join(path, e.name))
+          .sort(),
+      );
+  }
+  return out;
+}
+
+/** The child without owner references: the Collector's uid exists only once the API server made it. */
+function withoutOwnerReferences(obj: KubernetesObject): KubernetesObject {
+  const { ownerReferences: _omitted, ...metadata } = obj.metadata ?? {};
+  return { ...obj, metadata };
 }
 
 /** Key names, type and a content hash of a Secret from the files: its values are never printed. */

@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createOperatorLogger } from './operator-logger.ts';
 import { Registry } from 'prom-client';
 import {
   CollectorController,
@@ -224,12 +225,7 @@ export async function runRun(
     io.stdout.write(`${RUN_HELP}\n`);
     return 0;
   }
-  const log = pino({
-    name: 'devo-collector-operator',
-    level: opts.logLevel,
-    timestamp: pino.stdTimeFunctions.isoTime,
-    base: undefined,
-  });
+  const log = createOperatorLogger({ level: opts.logLevel });
   let operator: RunningOperator;
   try {
     operator = await startOperator(opts, { log, env: io.env });

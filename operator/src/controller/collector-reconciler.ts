@@ -1,8 +1,10 @@
-// One reconcile of one Collector, level-based: read the Collector (fresh), its Services and Secrets (cache)
-// → desiredState() → finish or advance any state reset → apply every child → delete children no longer
-// desired → write status. Reset order: (a) status says wiping, (b) wipe, (b') status says wiped,
-// (c) apply the new config, (d) record the fingerprint; each step is durable before the next starts.
+// One reconcile of one Collector, level-based, in five steps: read the Collector (fresh from the API
+// server) → plan (its Services and Secrets from the cache, desiredState(), the resets due) → wipe (advance
+// any state reset) → apply (every child; prune the rest) → report (status of the Collector and its
+// Services). Reset order: (a) status says wiping, (b) wipe, (b') status says wiped, (c) apply the new
+// config, (d) record the fingerprint; each step is durable before the next starts.
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { stateKey } from '../../../collector-runtime/src/state/store.ts';
 import type { Logger } from 'pino';
 import { CONDITION } from '../api/conditions.ts';
 import type { CollectorResource, ServiceResource } from '../api/types.ts';
@@ -13,14 +15,17 @@ import type { DesiredState, OperatorSettings, ReconcileInput } from '../reconcil
 import type { OperatorMetrics } from '../metrics.ts';
 import { childKey, type ChildApplier } from './child-applier.ts';
 import { objectKey, splitKey, type ClusterCache } from './cluster-cache.ts';
-import { buildCollectorStatus, type CollectorStatusInput } from './collector-status.ts';
+import { buildCollectorStatus, type CollectorStatusInput } from '../reconcile/status.ts';
 import type { EventRecorder } from './event-recorder.ts';
 import { formatResetEntry, planResets, resetFingerprint } from './reset-plan.ts';
 import { wipeServiceState } from './reset.ts';
 import { secretView } from './secret-digest.ts';
-import { writeOrphanServiceStatuses, writeServiceStatuses } from './service-status.ts';
-import { serviceStateKey, stateLocation } from './state-location.ts';
-import { involvedObject, type StatusWriter } from './status-writer.ts';
+import {
+  involvedObject,
+  writeOrphanServiceStatuses,
+  writeServiceStatuses,
+  type StatusWriter,
+} from './status-writer.ts';
 import type { ReconcileResult } from './work-queue.ts';
 
 export interface ReconcilerDeps {
@@ -35,6 +40,9 @@ export interface ReconcilerDeps {
   metrics?: OperatorMetrics;
   now: () => number;
 }
+
+/** The Collector's status write found it deleted: the reconcile ends quietly. */
+class CollectorGone extends Error {}
 
 /** metav1.Time is second precision. */
 export function timestamp(ms: number): string {
@@ -68,21 +76,69 @@ async function readCollector(
 
 export async function reconcileCollector(deps: ReconcilerDeps, key: string): Promise<ReconcileResult> {
   const { namespace, name } = splitKey(key);
-  const log = deps.log.child({ collector: key });
-  const fetched = await readCollector(deps, namespace, name);
-  if (!fetched) {
-    // Children go with the Collector (owner references); only the Services that named it remain.
-    deps.applier.forget(key);
-    await writeOrphanServiceStatuses(
-      deps.statusWriter,
-      deps.cache.servicesOf(namespace, name),
-      timestamp(deps.now()),
-    );
-    return {};
+  const collector = await readCollector(deps, namespace, name);
+  if (!collector) return collectorDeleted(deps, key);
+  if (collector.metadata.deletionTimestamp) return {};
+  const run = plan(deps, key, collector);
+  try {
+    const waiting = await wipe(run);
+    if (waiting) {
+      await run.writeStatus({ resetting: waiting.resetting });
+      return { requeueAfterMs: waiting.waitMs };
+    }
+    await apply(run);
+    await report(run);
+  } catch (err) {
+    // Deleted while we worked on it: its children go with it, and the delete event reconciles its Services.
+    if (err instanceof CollectorGone) return {};
+    const message = err instanceof Error ? err.message : String(err);
+    await run
+      .writeStatus({ reconcileError: message })
+      .catch((statusErr: unknown) =>
+        run.log.warn({ err: statusErr }, 'Failed to record the reconcile error in Collector status'),
+      );
+    throw err;
   }
-  if (fetched.metadata.deletionTimestamp) return {};
-  let collector = fetched;
+  return {};
+}
 
+/** Children go with the Collector (owner references); only the Services that named it remain to tell. */
+async function collectorDeleted(deps: ReconcilerDeps, key: string): Promise<ReconcileResult> {
+  const { namespace, name } = splitKey(key);
+  deps.applier.forget(key);
+  await writeOrphanServiceStatuses(
+    deps.statusWriter,
+    deps.cache.servicesOf(namespace, name),
+    timestamp(deps.now()),
+  );
+  return {};
+}
+
+/** One reconcile in progress: what was read and planned, and what it has done so far. */
+interface Run {
+  deps: ReconcilerDeps;
+  key: string;
+  log: Logger;
+  /** As last written: each status write replaces it. */
+  collector: CollectorResource;
+  services: ServiceResource[];
+  desired: DesiredState;
+  /** The render is valid (ConfigValid): there is something to apply. */
+  configValid: boolean;
+  /** ...and every Secret and key exists (SecretsFound): resets may proceed. */
+  valid: boolean;
+  /** status.resets as this reconcile leaves it. */
+  resets: Record<string, string>;
+  /** Services whose state must be wiped before the new config rolls out, and those wiped already. */
+  toWipe: ServiceResource[];
+  toFinish: ServiceResource[];
+  resetCompleted: ServiceResource[];
+  writeStatus: (extra?: Partial<CollectorStatusInput>) => Promise<void>;
+}
+
+/** Plan: the Services and Secrets from the cache → desiredState(), and which resets are due. */
+function plan(deps: ReconcilerDeps, key: string, collector: CollectorResource): Run {
+  const { namespace, name } = splitKey(key);
   const services = deps.cache.servicesOf(namespace, name);
   const secretNames = [
     ...new Set([
@@ -104,97 +160,105 @@ export async function reconcileCollector(deps: ReconcilerDeps, key: string): Pro
     desired.conditions.every((c) => c.type !== type || c.status === 'True');
   const configValid = conditionTrue(CONDITION.configValid);
   const valid = configValid && conditionTrue(CONDITION.secretsFound);
+  const previous = { ...(collector.status?.resets ?? {}) };
+  const resetPlan = planResets(previous, services);
 
-  let resets = { ...(collector.status?.resets ?? {}) };
-  const resetCompleted: ServiceResource[] = [];
-  const statusOf = (extra: Partial<CollectorStatusInput>) =>
-    buildCollectorStatus({
-      collector,
-      desired,
-      deployment: currentDeployment(deps, desired),
-      serviceNames: services.map((s) => s.metadata.name),
-      resets,
-      resetCompleted: resetCompleted.map((s) => s.metadata.name),
-      now: timestamp(deps.now()),
-      ...extra,
-    });
-  const writeStatus = async (extra: Partial<CollectorStatusInput> = {}) => {
-    const { status, transitions } = statusOf(extra);
-    // Resets get their own Events (started / completed) below.
-    const shown = transitions.filter((t) => t.condition.type !== CONDITION.stateReset);
-    collector = await deps.statusWriter.writeCollector(collector, status, shown);
-  };
-
-  try {
-    const plan = planResets(resets, services);
-    // A reset waits for a valid render; meanwhile nothing is applied, so the new settings cannot roll out
-    // ahead of the wipe.
-    const blocked = !valid && plan.toWipe.length > 0;
-    if (valid) {
-      resets = plan.resets;
-      if (plan.toWipe.length > 0) {
-        const outcome = await advanceResets(deps, log, collector, desired, plan.toWipe, {
-          markWiping: async (names) => {
-            await writeStatus({ resetting: { services: names, waitingFor: 'the state to be wiped' } });
-          },
-          markWiped: async (service) => {
-            resets[service.metadata.name] = formatResetEntry({
-              fingerprint: resetFingerprint(service),
-              phase: 'wiped',
-            });
-            await writeStatus({
-              resetting: { services: [service.metadata.name], waitingFor: 'the new config to roll out' },
-            });
-          },
-          isNew: (service) =>
-            collector.status?.resets?.[service.metadata.name] !== resets[service.metadata.name],
-        });
-        if (outcome) {
-          await writeStatus({ resetting: outcome.resetting });
-          return { requeueAfterMs: outcome.waitMs };
-        }
-        plan.toFinish.push(...plan.toWipe);
-      }
-    }
-
-    // Without a valid config there is nothing to apply; with missing Secrets the render withholds the
-    // Deployment and the rest is still applied, so the collector starts the moment the Secret appears.
-    if (configValid && !blocked) {
-      for (const obj of desired.objects) await deps.applier.apply(obj, key);
-      await pruneChildren(deps, collector, desired);
-    }
-
-    if (valid) {
-      for (const service of plan.toFinish) {
-        resets[service.metadata.name] = resetFingerprint(service);
-        resetCompleted.push(service);
-        deps.metrics?.resetsTotal.inc({ persistence: stateLocation(collector, desired).type });
-        log.info({ service: service.metadata.name }, 'Reset Service state');
-        await deps.events.record(
-          involvedObject(collector),
-          'Normal',
-          'StateReset',
-          `reset the state of Service ${service.metadata.name} (${service.spec.service}); it pulls again from startTimeInUtc`,
-        );
-      }
-    }
-    await writeStatus();
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    await writeStatus({ reconcileError: message }).catch((statusErr: unknown) =>
-      log.warn({ err: statusErr }, 'Failed to record the reconcile error in Collector status'),
-    );
-    throw err;
-  }
-
-  await writeServiceStatuses(deps.statusWriter, {
+  const run: Run = {
+    deps,
+    key,
+    log: deps.log.child({ collector: key }),
     collector,
     services,
+    desired,
+    configValid,
+    valid,
+    // A reset waits for a valid render (and its Secrets) before it records anything.
+    resets: valid ? resetPlan.resets : previous,
+    toWipe: resetPlan.toWipe,
+    toFinish: valid ? resetPlan.toFinish : [],
+    resetCompleted: [],
+    writeStatus: async (extra = {}) => {
+      const { status, transitions } = buildCollectorStatus({
+        collector: run.collector,
+        desired,
+        deployment: currentDeployment(deps, desired),
+        serviceNames: services.map((s) => s.metadata.name),
+        resets: run.resets,
+        resetCompleted: run.resetCompleted.map((s) => s.metadata.name),
+        now: timestamp(deps.now()),
+        ...extra,
+      });
+      // Resets get their own Events (started / completed).
+      const shown = transitions.filter((t) => t.condition.type !== CONDITION.stateReset);
+      const written = await deps.statusWriter.writeCollector(run.collector, status, shown);
+      if (!written) throw new CollectorGone();
+      run.collector = written;
+    },
+  };
+  return run;
+}
+
+/** Wipe: advance the due resets; what it still waits for, or undefined when every wipe is done. */
+async function wipe(
+  run: Run,
+): Promise<{ waitMs: number; resetting: { services: string[]; waitingFor: string } } | undefined> {
+  if (!run.valid || run.toWipe.length === 0) return undefined;
+  const outcome = await advanceResets(run.deps, run.log, run.collector, run.desired, run.toWipe, {
+    markWiping: async (names) => {
+      await run.writeStatus({ resetting: { services: names, waitingFor: 'the state to be wiped' } });
+    },
+    markWiped: async (service) => {
+      run.resets[service.metadata.name] = formatResetEntry({
+        fingerprint: resetFingerprint(service),
+        phase: 'wiped',
+      });
+      await run.writeStatus({
+        resetting: { services: [service.metadata.name], waitingFor: 'the new config to roll out' },
+      });
+    },
+    isNew: (service) =>
+      run.collector.status?.resets?.[service.metadata.name] !== run.resets[service.metadata.name],
+  });
+  if (!outcome) run.toFinish.push(...run.toWipe);
+  return outcome;
+}
+
+/**
+ * Apply every child and prune the ones no longer desired. Without a valid config there is nothing to
+ * apply; a reset waiting for a valid render blocks it too, so new settings never roll out ahead of the
+ * wipe. With missing Secrets the render withholds only the Deployment, so the collector starts the
+ * moment the Secret appears.
+ */
+async function apply(run: Run): Promise<void> {
+  const blocked = !run.valid && run.toWipe.length > 0;
+  if (!run.configValid || blocked) return;
+  for (const obj of run.desired.objects) await run.deps.applier.apply(obj, run.key);
+  await pruneChildren(run.deps, run.collector, run.desired);
+}
+
+/** Report: record finished resets (fingerprint, metric, Event), then the Collector's and its Services' status. */
+async function report(run: Run): Promise<void> {
+  const { deps, collector, desired } = run;
+  for (const service of run.toFinish) {
+    run.resets[service.metadata.name] = resetFingerprint(service);
+    run.resetCompleted.push(service);
+    deps.metrics?.resetsTotal.inc({ persistence: desired.state.location.type });
+    run.log.info({ service: service.metadata.name }, 'Reset Service state');
+    await deps.events.record(
+      involvedObject(collector),
+      'Normal',
+      'StateReset',
+      `reset the state of Service ${service.metadata.name} (${service.spec.service}); it pulls again from startTimeInUtc`,
+    );
+  }
+  await run.writeStatus();
+  await writeServiceStatuses(deps.statusWriter, {
+    collector: run.collector,
+    services: run.services,
     problems: desired.serviceProblems,
-    resetCompleted,
+    resetCompleted: run.resetCompleted,
     now: timestamp(deps.now()),
   });
-  return {};
 }
 
 interface ResetHooks {
@@ -226,7 +290,6 @@ async function advanceResets(
       );
     }
   }
-  const location = stateLocation(collector, desired);
   const owner = objectKey(collector.metadata.namespace, collector.metadata.name);
   for (const service of toWipe) {
     const outcome = await wipeServiceState(
@@ -240,9 +303,10 @@ async function advanceResets(
       },
       {
         collector,
-        location,
+        location: desired.state.location,
+        deployment: desired.objects.find((o) => o.kind === 'Deployment'),
         service,
-        key: serviceStateKey(collector, desired, service),
+        key: stateKey(collector.spec.source, desired.state.inputId, service.spec.service),
         fingerprint: resetFingerprint(service),
       },
     );

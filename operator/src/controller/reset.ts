@@ -8,7 +8,7 @@ import { GROUP, type CollectorResource, type ServiceResource } from '../api/type
 import { apiMessageOf, isConflict, isNotFound, OperatorError } from '../errors.ts';
 import type { KubeRest } from '../k8s/rest-client.ts';
 import { COLLECTOR_LABEL, MANAGED_BY, ownerReference } from '../reconcile/child-meta.ts';
-import { podSpecOf, type StateLocation } from './state-location.ts';
+import type { StateLocation } from '../reconcile/state-store.ts';
 
 export const RESET_JOB_LABEL = `${GROUP}/state-reset`;
 const MAX_CONFLICT_RETRIES = 10;
@@ -27,6 +27,8 @@ export interface WipeDeps {
 export interface WipeRequest {
   collector: CollectorResource;
   location: StateLocation;
+  /** The desired Deployment: scaled to zero around a volume wipe; its pod settings carry over to the Job. */
+  deployment: KubernetesObject | undefined;
   service: ServiceResource;
   key: string;
   fingerprint: string;
@@ -34,8 +36,6 @@ export interface WipeRequest {
 
 export async function wipeServiceState(deps: WipeDeps, req: WipeRequest): Promise<WipeOutcome> {
   switch (req.location.type) {
-    case 'none':
-      return { done: true };
     case 'configmap':
       await removeStateKey(deps.rest, req.location.namespace, req.location.name, req.key);
       return { done: true };
@@ -96,11 +96,12 @@ async function wipeOnVolume(
   req: WipeRequest,
   location: Extract<StateLocation, { type: 'pvc' }>,
 ): Promise<WipeOutcome> {
-  const deploymentName = location.deployment.metadata?.name ?? '';
-  const current = deps.current(location.deployment) as DeploymentLike | undefined;
-  if (current) {
+  const deployment = req.deployment;
+  const deploymentName = deployment?.metadata?.name ?? '';
+  const current = deployment && (deps.current(deployment) as DeploymentLike | undefined);
+  if (deployment && current) {
     if ((current.spec?.replicas ?? 1) !== 0) {
-      await deps.apply(withReplicas(location.deployment, 0));
+      await deps.apply(withReplicas(deployment, 0));
       return { done: false, waitMs: POLL_MS, waitingFor: `Deployment ${deploymentName} to scale to zero` };
     }
     const observed = current.status?.observedGeneration ?? 0;
@@ -124,6 +125,16 @@ async function wipeOnVolume(
     );
   }
   return { done: false, waitMs: POLL_MS, waitingFor: `Job ${job.metadata?.name} to delete the state file` };
+}
+
+interface PodSpecLike {
+  containers?: { image?: string; imagePullPolicy?: string }[];
+  [field: string]: unknown;
+}
+
+function podSpecOf(deployment: KubernetesObject | undefined): PodSpecLike {
+  const spec = (deployment as { spec?: { template?: { spec?: PodSpecLike } } } | undefined)?.spec;
+  return spec?.template?.spec ?? {};
 }
 
 interface DeploymentLike extends KubernetesObject {
@@ -151,7 +162,7 @@ export function resetJob(
   location: Extract<StateLocation, { type: 'pvc' }>,
 ): KubernetesObject {
   const collectorName = req.collector.metadata.name;
-  const pod = podSpecOf(location.deployment);
+  const pod = podSpecOf(req.deployment);
   const main = (pod.containers?.[0] ?? {}) as { image?: string; imagePullPolicy?: string };
   const labels = {
     'app.kubernetes.io/managed-by': MANAGED_BY,
@@ -194,7 +205,13 @@ export function resetJob(
               name: 'reset-state',
               image: main.image,
               ...(main.imagePullPolicy ? { imagePullPolicy: main.imagePullPolicy } : {}),
-              command: ['rm', '-f', `${location.mountPath.replace(/\/+$/, '')}/${req.key}.json`],
+              // The runtime image has no shell or coreutils (only node): node removes the file.
+              command: [
+                'node',
+                '-e',
+                'require("node:fs").rmSync(process.argv[1], { force: true })',
+                `${location.mountPath.replace(/\/+$/, '')}/${req.key}.json`,
+              ],
               securityContext: {
                 allowPrivilegeEscalation: false,
                 readOnlyRootFilesystem: true,

@@ -2,11 +2,12 @@
 // stored (a write that changes nothing would wake every watcher), and turns condition transitions into
 // Kubernetes Events.
 import type { Logger } from 'pino';
+import { CONDITION } from '../api/conditions.ts';
 import type { CollectorResource, CollectorStatus, ServiceResource, ServiceStatus } from '../api/types.ts';
 import { applyCustomStatus } from '../k8s/apply.ts';
 import type { KubeRest } from '../k8s/rest-client.ts';
 import { COLLECTOR_KIND, SERVICE_KIND } from '../k8s/resource-kinds.ts';
-import type { ConditionTransition } from './condition-set.ts';
+import { buildServiceStatus, type ConditionTransition } from '../reconcile/status.ts';
 import type { EventRecorder, InvolvedObject } from './event-recorder.ts';
 
 export function canonicalJson(value: unknown): string {
@@ -40,14 +41,17 @@ export class StatusWriter {
     this.#log = deps.log;
   }
 
-  /** Returns the Collector as it now stands (status replaced), whether or not a write was needed. */
+  /**
+   * Returns the Collector as it now stands (status replaced), whether or not a write was needed; undefined
+   * when it was deleted meanwhile (its story ends there: no Events, no error).
+   */
   async writeCollector(
     collector: CollectorResource,
     status: CollectorStatus,
     transitions: ConditionTransition[],
-  ): Promise<CollectorResource> {
+  ): Promise<CollectorResource | undefined> {
     if (canonicalJson(status) !== canonicalJson(collector.status ?? {})) {
-      await applyCustomStatus(
+      const outcome = await applyCustomStatus(
         this.#rest,
         {
           ...COLLECTOR_KIND,
@@ -56,10 +60,12 @@ export class StatusWriter {
         },
         status,
       );
-      this.#log.debug(
-        { collector: `${collector.metadata.namespace}/${collector.metadata.name}` },
-        'Updated Collector status',
-      );
+      const key = `${collector.metadata.namespace}/${collector.metadata.name}`;
+      if (outcome === 'gone') {
+        this.#log.debug({ collector: key }, 'Collector deleted before its status was written');
+        return undefined;
+      }
+      this.#log.debug({ collector: key }, 'Updated Collector status');
     }
     await this.#recordTransitions(involvedObject(collector), transitions);
     return { ...collector, status };
@@ -71,11 +77,13 @@ export class StatusWriter {
     transitions: ConditionTransition[],
   ): Promise<void> {
     if (canonicalJson(status) !== canonicalJson(service.status ?? {})) {
-      await applyCustomStatus(
+      const outcome = await applyCustomStatus(
         this.#rest,
         { ...SERVICE_KIND, namespace: service.metadata.namespace ?? 'default', name: service.metadata.name },
         status,
       );
+      // Deleted together with (or before) its Collector: nothing left to report on.
+      if (outcome === 'gone') return;
     }
     await this.#recordTransitions(involvedObject(service), transitions);
   }
@@ -90,5 +98,46 @@ export class StatusWriter {
         `${c.type} is ${c.status}: ${c.message}`,
       );
     }
+  }
+}
+
+/** Writes the status of every Service of a Collector that was just reconciled. */
+export async function writeServiceStatuses(
+  writer: StatusWriter,
+  input: {
+    collector: CollectorResource;
+    services: ServiceResource[];
+    problems: Record<string, string[]>;
+    resetCompleted: ServiceResource[];
+    now: string;
+  },
+): Promise<void> {
+  const { collector, now } = input;
+  const ready = collector.status?.conditions?.find((c) => c.type === CONDITION.ready);
+  for (const service of input.services) {
+    const { status, transitions } = buildServiceStatus({
+      service,
+      collector: {
+        name: collector.metadata.name,
+        ready: ready?.status === 'True',
+        readyMessage: ready?.message ?? 'no status yet',
+      },
+      problems: input.problems[service.metadata.name] ?? [],
+      resetAt: input.resetCompleted.includes(service) ? now : undefined,
+      now,
+    });
+    await writer.writeService(service, status, transitions);
+  }
+}
+
+/** Services whose Collector does not exist say so. */
+export async function writeOrphanServiceStatuses(
+  writer: StatusWriter,
+  services: ServiceResource[],
+  now: string,
+): Promise<void> {
+  for (const service of services) {
+    const { status, transitions } = buildServiceStatus({ service, collector: undefined, problems: [], now });
+    await writer.writeService(service, status, transitions);
   }
 }

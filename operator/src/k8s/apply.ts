@@ -57,12 +57,16 @@ export interface CustomObjectRef {
 }
 
 /** Applies `status` of a custom resource through its /status subresource. */
+/**
+ * Applies `status` through the /status subresource. 'gone' when the object no longer exists (deleted
+ * while we reconciled it): nothing is left to report on, which is not a failure.
+ */
 export async function applyCustomStatus(
   rest: KubeRest,
   ref: CustomObjectRef,
   status: unknown,
   opts: ApplyOptions = {},
-): Promise<void> {
+): Promise<'applied' | 'gone'> {
   const body = {
     apiVersion: ref.apiVersion,
     kind: ref.kind,
@@ -72,7 +76,9 @@ export async function applyCustomStatus(
   try {
     const path = await rest.pathOf(ref.apiVersion, ref.kind, ref.namespace, ref.name);
     await rest.apply(`${path}/status`, body, opts.fieldManager ?? STATUS_FIELD_MANAGER, opts.force ?? true);
+    return 'applied';
   } catch (err) {
+    if (isNotFound(err)) return 'gone';
     const code = httpStatusOf(err);
     throw new OperatorError(
       code === 409 ? 'OP_ERR_APPLY_CONFLICT' : 'OP_ERR_APPLY',

@@ -1,6 +1,7 @@
 // The operator's one KubeConfig and the API clients built from it. Built once in cli/main.ts and passed down;
 // no module here reads the environment on its own.
-import { CoordinationV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoordinationV1Api, KubeConfig, type RequestContext } from '@kubernetes/client-node';
+import type { AgentOptions } from 'node:https';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { Dispatcher } from 'undici';
@@ -53,35 +54,50 @@ export interface KubeClients {
   coordination: CoordinationV1Api;
 }
 
-const pooled = new WeakSet<KubeConfig>();
-
 /**
- * client-node 2.0.1 builds a new undici Agent for every request (its private createDispatcher), so no
- * connection is ever reused: one TCP (and TLS) handshake per call and idle sockets piling up until their
- * keep-alive expires. Hand out one Agent per distinct TLS/proxy setting instead.
+ * client-node 2.0.1 builds a new undici Agent for every request and watch (in applySecurityAuthentication),
+ * so no connection is ever reused: one TCP (and TLS) handshake per call and idle sockets piling up until
+ * their keep-alive expires. It offers no option for a dispatcher of one's own, and middleware reaches only
+ * the generated clients, not Watch or our KubeRest. What every request does go through is the public
+ * SecurityAuthentication hook, applySecurityAuthentication(context), and RequestContext.setDispatcher is
+ * public too: this KubeConfig lets the library build its Agent (it opens nothing until used) and hands out
+ * one Agent per distinct TLS/proxy setting instead.
  */
-export function reuseConnections(kc: KubeConfig): KubeConfig {
-  const target = kc as unknown as {
-    createDispatcher?: (cluster: unknown, options: unknown) => Dispatcher | undefined;
-  };
-  if (pooled.has(kc) || typeof target.createDispatcher !== 'function') return kc;
-  const original = target.createDispatcher.bind(kc);
-  let cached: { key: string; dispatcher: Dispatcher | undefined } | undefined;
-  target.createDispatcher = (cluster, options) => {
-    const described = kc.createDispatcherOptions(cluster as never, options as never);
+export class PooledKubeConfig extends KubeConfig {
+  #pooled: { key: string; dispatcher: Dispatcher } | undefined;
+
+  static from(kc: KubeConfig): PooledKubeConfig {
+    if (kc instanceof PooledKubeConfig) return kc;
+    const pooled = new PooledKubeConfig();
+    pooled.loadFromOptions({
+      clusters: kc.clusters,
+      contexts: kc.contexts,
+      users: kc.users,
+      currentContext: kc.currentContext,
+    });
+    return pooled;
+  }
+
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    const fresh = context.getDispatcher();
+    if (!fresh) return;
+    // The same TLS material and proxy (re-read like the library does, so rotated files count) → same Agent.
+    const tls: AgentOptions = {};
+    await this.applyToHTTPSOptions(tls);
+    const described = this.createDispatcherOptions(this.getCurrentCluster(), tls);
     const key = createHash('sha256').update(JSON.stringify(described)).digest('hex');
-    if (cached?.key === key) return cached.dispatcher;
-    // Rotated credentials: new Agent; the old one closes once its requests (watches included) are done.
-    void cached?.dispatcher?.close().catch(() => undefined);
-    cached = { key, dispatcher: original(cluster, options) };
-    return cached.dispatcher;
-  };
-  pooled.add(kc);
-  return kc;
+    if (this.#pooled?.key !== key) {
+      // Rotated credentials: new Agent; the old one closes once its requests (watches included) are done.
+      void this.#pooled?.dispatcher.close().catch(() => undefined);
+      this.#pooled = { key, dispatcher: fresh };
+    } else void fresh.close().catch(() => undefined);
+    context.setDispatcher(this.#pooled.dispatcher);
+  }
 }
 
-export function createKubeClients(kc: KubeConfig): KubeClients {
-  reuseConnections(kc);
+export function createKubeClients(config: KubeConfig): KubeClients {
+  const kc = PooledKubeConfig.from(config);
   return {
     kc,
     rest: new KubeRest(kc),

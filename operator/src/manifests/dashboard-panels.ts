@@ -226,6 +226,37 @@ export const ROWS: Row[] = [
         ],
         8,
       ),
+      {
+        title: 'Client certificate expires in',
+        description:
+          "Time left on each output's client certificate (devo_collector_client_certificate_expiry_timestamp_seconds); renew it from Devo before it reaches zero.",
+        kind: 'stat',
+        unit: 's',
+        targets: [
+          {
+            expr: `min by (collector, output) (devo_collector_client_certificate_expiry_timestamp_seconds{${COLLECTOR_SEL}}) - time()`,
+            legend: '{{collector}} {{output}}',
+          },
+        ],
+        width: 12,
+        thresholds: [
+          { color: 'red', value: null },
+          { color: 'orange', value: 14 * 86_400 },
+          { color: 'green', value: 30 * 86_400 },
+        ],
+      },
+      ts(
+        'Events resent / s',
+        'Events written again after a connection ended uncleanly; Devo may count them twice (at-least-once).',
+        'ops',
+        [
+          {
+            expr: `sum by (collector, output) (rate(devo_collector_sender_resent_events_total{${COLLECTOR_SEL}}[$__rate_interval]))`,
+            legend: '{{collector}} {{output}}',
+          },
+        ],
+        12,
+      ),
     ],
   },
   {

@@ -32,7 +32,7 @@ export const OPERATOR_RULES: readonly PolicyRule[] = [
     apiGroups: [''],
     resources: ['secrets'],
     verbs: READ,
-    why: 'hash the referenced Secrets (values never leave the operator)',
+    why: 'see the credentials and certificate Secrets that Collectors name appear, change keys or rotate (rotation rolls the pod); of each Secret only the name, type, key names and a SHA-256 of the content are kept, values are dropped on arrival and never logged, written or sent; never written',
   },
   {
     apiGroups: [''],

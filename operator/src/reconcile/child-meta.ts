@@ -15,15 +15,27 @@ export interface ChildNames {
   metricsService: string;
 }
 
+/** What each child adds to the Collector's name. */
+const SUFFIX: ChildNames = {
+  serviceAccount: '',
+  role: '-runtime',
+  configMap: '-config',
+  state: '-state',
+  deployment: '',
+  metricsService: '-metrics',
+};
+
+/**
+ * The longest Collector name whose children can all be named: the metrics Service name must be a
+ * DNS-1035 label (at most 63 characters), and so is every label value. The CRD's name rule uses this.
+ */
+export const MAX_COLLECTOR_NAME = 63 - Math.max(...Object.values(SUFFIX).map((s) => s.length));
+
 export function childNames(collector: string): ChildNames {
-  return {
-    serviceAccount: collector,
-    role: `${collector}-runtime`,
-    configMap: `${collector}-config`,
-    state: `${collector}-state`,
-    deployment: collector,
-    metricsService: `${collector}-metrics`,
-  };
+  const names = {} as ChildNames;
+  for (const [child, suffix] of Object.entries(SUFFIX))
+    names[child as keyof ChildNames] = `${collector}${suffix}`;
+  return names;
 }
 
 /** The two labels the Deployment selects on: never change them, selectors are immutable. */

@@ -1,6 +1,11 @@
-// The one place where custom resource fields become the seeds' config.yaml keys (camelCase → snake_case).
-// The tables below are also read backwards, to pin a runtime validation problem on the CR field behind it.
+// Collector + Services → the runtime's config.yaml, through the field ↔ key tables of api/config-keys.ts.
 import { stringify } from 'yaml';
+import {
+  COLLECTOR_INPUT_FIELDS,
+  RESERVED_INPUT_SETTINGS,
+  RESERVED_SERVICE_SETTINGS,
+  SERVICE_FIELDS,
+} from '../api/config-keys.ts';
 import { credentialKeys, sourceDefinition, servicesOf } from '../api/offered-sources.ts';
 import type { CollectorResource, ServiceResource } from '../api/types.ts';
 import { childNames } from './child-meta.ts';
@@ -20,42 +25,6 @@ export const CONFIG_FILE = 'config.yaml';
 export const METRICS_PORT = 9464;
 export const OUTPUT_NAME = 'devo_1';
 
-/** Collector spec field → key of inputs.<source>. */
-export const COLLECTOR_INPUT_FIELDS = {
-  inputId: 'id',
-  enabled: 'enabled',
-  environment: 'environment',
-  requestsPerSecond: 'requests_per_second',
-} as const;
-
-/** Collector spec.output field → key of outputs.devo_1.config. */
-export const COLLECTOR_OUTPUT_FIELDS = {
-  address: 'address',
-  port: 'port',
-  verifyHostname: 'verify_hostname',
-} as const;
-
-/** Service spec field → key of inputs.<source>.services.<service>. */
-export const SERVICE_FIELDS = {
-  enabled: 'enabled',
-  requestPeriodSeconds: 'request_period_in_seconds',
-  startTimeInUtc: 'start_time_in_utc',
-  resetPersistenceAuth: 'reset_persistence_auth',
-  overrideTag: 'override_tag',
-  additionalFilter: 'additional_filter',
-  overrideQueryWindowMaxSeconds: 'override_query_window_max_seconds',
-} as const;
-
-/** Keys spec.settings of a Collector may not hold: own fields, the Secret and the Service CRs set them. */
-export const RESERVED_INPUT_SETTINGS: readonly string[] = [
-  ...Object.values(COLLECTOR_INPUT_FIELDS),
-  'request_per_second',
-  'credentials',
-  'services',
-];
-/** Keys spec.settings of a Service may not hold: its own fields set them. */
-export const RESERVED_SERVICE_SETTINGS: readonly string[] = Object.values(SERVICE_FIELDS);
-
 export interface RenderedConfig {
   /** The config.yaml document as an object (what validateConfig reads). */
   document: Record<string, unknown>;
@@ -63,6 +32,8 @@ export interface RenderedConfig {
   text: string;
   /** Service CR name by the service key it rendered (to pin runtime problems on the right CR). */
   serviceOwners: Record<string, string>;
+  /** The input id, part of every state key the runtime writes. */
+  inputId: string;
   /** Problems found before the runtime's validator runs (duplicates, reserved or secret settings). */
   problems: FieldProblem[];
 }
@@ -77,7 +48,8 @@ export function renderConfig(
   const names = childNames(metadata.name);
   const pvc = spec.persistence?.type === 'PersistentVolumeClaim';
 
-  const input: Record<string, unknown> = { id: spec.inputId ?? metadata.name };
+  const inputId = spec.inputId ?? metadata.name;
+  const input: Record<string, unknown> = { id: inputId };
   copyFields(spec as unknown as Record<string, unknown>, COLLECTOR_INPUT_FIELDS, input);
   const secretSettings = secretSettingKeys(spec.source);
   const { required, optional } = credentialKeys(spec.source);
@@ -151,6 +123,7 @@ export function renderConfig(
     document,
     text: header + stringify(document, { aliasDuplicateObjects: false }),
     serviceOwners,
+    inputId,
     problems,
   };
 }

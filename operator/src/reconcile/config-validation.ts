@@ -6,15 +6,8 @@ import type { ConfigFiles } from '../../../collector-runtime/src/config/validate
 import { validateConfig } from '../../../collector-runtime/src/config/validate.ts';
 import { inputRegistry, legacyInputs } from '../../../collector-runtime/src/inputs/registry.ts';
 import type { CollectorResource } from '../api/types.ts';
-import {
-  COLLECTOR_INPUT_FIELDS,
-  COLLECTOR_OUTPUT_FIELDS,
-  OUTPUT_NAME,
-  RUNTIME_DIRS,
-  RUNTIME_HOME,
-  SERVICE_FIELDS,
-  type RenderedConfig,
-} from './config-render.ts';
+import { COLLECTOR_INPUT_FIELDS, COLLECTOR_OUTPUT_FIELDS, SERVICE_FIELDS } from '../api/config-keys.ts';
+import { OUTPUT_NAME, RUNTIME_DIRS, RUNTIME_HOME, type RenderedConfig } from './config-render.ts';
 import type { FieldProblem } from './field-problem.ts';
 
 /** Past every real date: with no clock given, "start time must be in the past" cannot fail. */

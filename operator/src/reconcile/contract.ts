@@ -2,6 +2,7 @@
 // reconcile/ computes; controller/ reads the cluster, calls desiredState(), applies, writes status.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { CollectorResource, ServiceResource } from '../api/types.ts';
+import type { StateLocation } from './state-store.ts';
 
 /** A referenced Secret as the reconciler may see it: whether it exists, which keys it has, a content hash. */
 export interface SecretView {
@@ -55,4 +56,6 @@ export interface DesiredState {
   serviceProblems: Record<string, string[]>;
   /** Hash over rendered config + referenced Secret data: the pod-template annotation that rolls pods. */
   configHash: string;
+  /** Where the runtime keeps checkpoints, and the input id in each state key: what a reset wipes. */
+  state: { location: StateLocation; inputId: string };
 }

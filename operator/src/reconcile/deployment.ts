@@ -1,7 +1,14 @@
 // The collector pod: one replica with the Recreate strategy (a checkpoint must never have two writers),
 // hardened (non-root, read-only root filesystem, no capabilities, RuntimeDefault seccomp), with the
 // seeds' Docker layout mounted from the config ConfigMap, the two Secrets and the state volume.
-import { ApiObject, type Chart } from 'cdk8s';
+import type {
+  V1Deployment,
+  V1Toleration,
+  V1Volume,
+  V1VolumeMount,
+  V1Affinity,
+  V1ResourceRequirements,
+} from '@kubernetes/client-node';
 import type { CollectorResource } from '../api/types.ts';
 import {
   CONFIG_HASH_ANNOTATION,
@@ -28,13 +35,13 @@ export interface DeploymentInput {
   configHash: string;
 }
 
-export function addDeployment(chart: Chart, input: DeploymentInput): ApiObject {
+export function deployment(input: DeploymentInput): V1Deployment {
   const { collector, settings, certificate, configHash } = input;
   const { spec, metadata } = collector;
   const names = childNames(metadata.name);
   const volume = usesVolume(collector);
 
-  const volumes: Record<string, unknown>[] = [
+  const volumes: V1Volume[] = [
     { name: 'config', configMap: { name: names.configMap } },
     {
       name: 'certs',
@@ -50,7 +57,7 @@ export function addDeployment(chart: Chart, input: DeploymentInput): ApiObject {
     },
     { name: 'tmp', emptyDir: {} },
   ];
-  const mounts: Record<string, unknown>[] = [
+  const mounts: V1VolumeMount[] = [
     { name: 'config', mountPath: RUNTIME_DIRS.config, readOnly: true },
     { name: 'certs', mountPath: RUNTIME_DIRS.certs, readOnly: true },
     { name: 'credentials', mountPath: RUNTIME_DIRS.credentials, readOnly: true },
@@ -68,7 +75,7 @@ export function addDeployment(chart: Chart, input: DeploymentInput): ApiObject {
     failureThreshold: 3,
   });
 
-  return new ApiObject(chart, 'deployment', {
+  return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: childMetadata(collector, names.deployment),
@@ -108,7 +115,7 @@ export function addDeployment(chart: Chart, input: DeploymentInput): ApiObject {
               ports: [{ name: METRICS_PORT_NAME, containerPort: METRICS_PORT, protocol: 'TCP' }],
               livenessProbe: { ...probe('/healthz', 20), initialDelaySeconds: 10 },
               readinessProbe: probe('/readyz', 10),
-              resources: spec.resources,
+              resources: spec.resources as V1ResourceRequirements | undefined,
               securityContext: {
                 allowPrivilegeEscalation: false,
                 readOnlyRootFilesystem: true,
@@ -121,13 +128,13 @@ export function addDeployment(chart: Chart, input: DeploymentInput): ApiObject {
           volumes,
           imagePullSecrets: spec.imagePullSecrets,
           nodeSelector: spec.nodeSelector,
-          tolerations: spec.tolerations,
-          affinity: spec.affinity,
+          tolerations: spec.tolerations as V1Toleration[] | undefined,
+          affinity: spec.affinity as V1Affinity | undefined,
           priorityClassName: spec.priorityClassName,
           // Lets the runtime flush and checkpoint (its shutdown_timeout_seconds defaults to 30).
           terminationGracePeriodSeconds: 45,
         },
       },
     },
-  });
+  };
 }

@@ -1,22 +1,23 @@
 // desiredState(): the whole reconcile as a pure function. Collector + its Services + what the referenced
-// Secrets look like → every child object (built with cdk8s, synthesized in memory), the render
-// conditions and the config hash. No I/O, no clock (input.now), no randomness.
-import { App, Chart } from 'cdk8s';
+// Secrets look like → every child object (typed with client-node's Kubernetes models, so a wrong field is a
+// compile error), the render conditions and the config hash. No I/O, no clock (input.now), no randomness.
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { crdRuleProblems } from '../api/crd-rules.ts';
 import type { CollectorResource, ServiceResource } from '../api/types.ts';
 import { childNames } from './child-meta.ts';
 import { configHash } from './config-hash.ts';
-import { addConfigMap } from './config-map.ts';
+import { configMap } from './config-map.ts';
 import { renderConfig } from './config-render.ts';
 import { validateRendered } from './config-validation.ts';
 import type { DesiredState, ReconcileInput, SecretView } from './contract.ts';
-import { addDeployment } from './deployment.ts';
-import { addMetricsService } from './metrics-service.ts';
-import { addCollectorRole } from './role.ts';
+import { deployment } from './deployment.ts';
+import { metricsService } from './metrics-service.ts';
+import { collectorRole } from './role.ts';
 import { secretProblems } from './secret-layout.ts';
-import { addServiceAccount } from './service-account.ts';
+import { serviceAccount } from './service-account.ts';
+import type { FieldProblem } from './field-problem.ts';
 import { configValidCondition, problemsByService, secretsFoundCondition } from './status.ts';
-import { addStateStore, usesVolume } from './state-store.ts';
+import { stateLocation, stateStore, usesVolume } from './state-store.ts';
 
 export function desiredState(input: ReconcileInput): DesiredState {
   const { collector, settings } = input;
@@ -27,27 +28,59 @@ export function desiredState(input: ReconcileInput): DesiredState {
 
   const rendered = renderConfig(collector, services, credentials);
   const verdict = validateRendered(collector, rendered, input.now);
+  // The CRDs' own rules, which an API server without CEL validation lets through: nothing is created for
+  // a resource that breaks one (a too-long name would fail halfway through the children). Where the
+  // render already pinned the same mistake on an exact key (reserved settings), that says more.
+  const ruleErrors = [collector, ...services]
+    .flatMap(crdRuleProblems)
+    .filter((rule) => !verdict.errors.some((p) => covers(rule, p)));
+  const errors = [...ruleErrors, ...verdict.errors];
   const missing = secretProblems(collector, input.secrets);
   const hash = configHash(rendered.text, [credentials, certificate]);
   const conditions = [
-    configValidCondition(verdict.errors, verdict.warnings, services.length),
+    configValidCondition({ ruleErrors, errors, warnings: verdict.warnings }, services.length),
     secretsFoundCondition(missing, metadata.namespace),
   ];
-  const result = { conditions, serviceProblems: problemsByService(verdict.errors), configHash: hash };
+  const result = {
+    conditions,
+    serviceProblems: problemsByService(errors),
+    configHash: hash,
+    state: { location: stateLocation(collector), inputId: rendered.inputId },
+  };
   const names = childNames(metadata.name);
-  if (verdict.errors.length > 0) return { ...result, objects: [], withheld: everyChild(collector) };
+  if (errors.length > 0) return { ...result, objects: [], withheld: everyChild(collector) };
 
-  const app = new App();
-  const chart = new Chart(app, 'collector', { disableResourceNameHashes: true });
-  addServiceAccount(chart, collector);
-  addCollectorRole(chart, collector, !usesVolume(collector));
-  addConfigMap(chart, collector, rendered.text);
-  addStateStore(chart, collector);
-  addMetricsService(chart, collector);
   // Without its Secrets the pod could only crash-loop; keep whatever runs now and say what is missing.
-  if (missing.length === 0) addDeployment(chart, { collector, settings, certificate, configHash: hash });
-  const objects = chart.toJson() as KubernetesObject[];
+  const children: KubernetesObject[] = [
+    serviceAccount(collector),
+    ...collectorRole(collector, !usesVolume(collector)),
+    configMap(collector, rendered.text),
+    stateStore(collector),
+    metricsService(collector),
+    ...(missing.length === 0 ? [deployment({ collector, settings, certificate, configHash: hash })] : []),
+  ];
+  const objects = children.map(withoutEmptyFields);
   return { ...result, objects, withheld: missing.length === 0 ? [] : [`Deployment/${names.deployment}`] };
+}
+
+/** The object as the API server would echo it: unset (undefined or null) fields left out. */
+function withoutEmptyFields<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(withoutEmptyFields) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value))
+    if (v !== undefined && v !== null) out[k] = withoutEmptyFields(v);
+  return out as T;
+}
+
+/** `problem` is about the field of a (non-root) rule, or below it, on the same resource. */
+function covers(rule: FieldProblem, problem: FieldProblem): boolean {
+  return (
+    rule.field !== '' &&
+    rule.kind === problem.kind &&
+    rule.name === problem.name &&
+    (problem.field === rule.field || problem.field.startsWith(`${rule.field}.`))
+  );
 }
 
 /** The Services that belong to this Collector and are not being deleted, whatever the caller passed. */

@@ -1,14 +1,14 @@
 // A ClusterIP Service in front of the collector's metrics port, for Prometheus (ServiceMonitor) and
 // for `kubectl port-forward`.
-import { ApiObject, type Chart } from 'cdk8s';
+import type { V1Service } from '@kubernetes/client-node';
 import type { CollectorResource } from '../api/types.ts';
 import { childMetadata, childNames, selectorLabels } from './child-meta.ts';
 import { METRICS_PORT } from './config-render.ts';
 
 export const METRICS_PORT_NAME = 'metrics';
 
-export function addMetricsService(chart: Chart, collector: CollectorResource): ApiObject {
-  return new ApiObject(chart, 'metrics-service', {
+export function metricsService(collector: CollectorResource): V1Service {
+  return {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: childMetadata(collector, childNames(collector.metadata.name).metricsService),
@@ -19,5 +19,5 @@ export function addMetricsService(chart: Chart, collector: CollectorResource): A
         { name: METRICS_PORT_NAME, port: METRICS_PORT, targetPort: METRICS_PORT_NAME, protocol: 'TCP' },
       ],
     },
-  });
+  };
 }

@@ -2,7 +2,7 @@
 // ConfigMap persistence, read and write its own state ConfigMap, and nothing else. RBAC cannot limit
 // `create` by resourceNames, so the operator creates the (empty) state ConfigMap itself (state-store.ts)
 // and the collector never needs create.
-import { ApiObject, type Chart } from 'cdk8s';
+import type { V1Role, V1RoleBinding } from '@kubernetes/client-node';
 import { GROUP, type CollectorResource } from '../api/types.ts';
 import { childMetadata, childNames } from './child-meta.ts';
 
@@ -10,13 +10,12 @@ export const STATE_VERBS = ['get', 'update', 'patch'] as const;
 
 export const STATUS_VERBS = ['get', 'patch'] as const;
 
-export function addCollectorRole(
-  chart: Chart,
+export function collectorRole(
   collector: CollectorResource,
   stateInConfigMap: boolean,
-): ApiObject[] {
+): [V1Role, V1RoleBinding] {
   const names = childNames(collector.metadata.name);
-  const role = new ApiObject(chart, 'role', {
+  const role: V1Role = {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'Role',
     metadata: childMetadata(collector, names.role),
@@ -38,8 +37,8 @@ export function addCollectorRole(
           ]
         : []),
     ],
-  });
-  const binding = new ApiObject(chart, 'role-binding', {
+  };
+  const binding: V1RoleBinding = {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'RoleBinding',
     metadata: childMetadata(collector, names.role),
@@ -47,6 +46,6 @@ export function addCollectorRole(
     subjects: [
       { kind: 'ServiceAccount', name: names.serviceAccount, namespace: collector.metadata.namespace },
     ],
-  });
+  };
   return [role, binding];
 }

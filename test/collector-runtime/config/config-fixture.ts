@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
+import { testClientPem } from '../../support/tls-certs.ts';
 
 /** Appears as the client secret in every form (inline, file, env); must never show in a message. */
 export const SECRET = 'Zq8~sEcReT.vAlUe-4242';
@@ -67,8 +68,11 @@ export function writeLayout(
   const dir = mkdtempSync(join(tmpdir(), 'devo-config-'));
   made.push(dir);
   for (const sub of ['certs', 'config', 'state']) mkdirSync(join(dir, sub));
+  // The default three are real (validate checks that they fit together); others are placeholders.
+  const pem = testClientPem();
+  const real: Record<string, string> = { 'chain.crt': pem.chain, 'devo.crt': pem.cert, 'devo.key': pem.key };
   for (const cert of opts.certs ?? ['chain.crt', 'devo.crt', 'devo.key'])
-    writeFileSync(join(dir, 'certs', cert), 'PEM\n');
+    writeFileSync(join(dir, 'certs', cert), real[cert] ?? 'PEM\n');
   for (const [rel, text] of Object.entries(opts.files ?? {})) {
     mkdirSync(dirname(join(dir, rel)), { recursive: true });
     writeFileSync(join(dir, rel), text);

@@ -165,7 +165,9 @@ export function servicePuller(src: SourceRun, service: string, state: unknown) {
   const pipeline = createPipeline([p.sink], { hostname: 'conformance', now: src.clock.now });
   let kept: unknown = state;
   const entry = src.input.services.find((s) => s.name === service)!;
-  const puller: Puller = src.def.services[service]!.createPuller({
+  const create = src.def.services[service]!.createPuller;
+  if (!create) throw new Error(`${service} is a stream: drive it with serviceRunner`);
+  const puller: Puller = create({
     inputName: src.input.name,
     serviceName: service,
     input: src.input.config,

@@ -1,6 +1,6 @@
 // Certificate problems are reported clearly (file path + config key) and never lose data.
 import assert from 'node:assert/strict';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CollectorError } from '../../../collector-runtime/src/core/errors.ts';
@@ -23,11 +23,15 @@ after(() => fx.close());
 const line = (id: string) => `<14>2024-05-01T10:00:00.000Z h my.app.certs: {"id":"${id}"}\n`;
 
 test('a client certificate the server rejects: clear error naming the file, write stays pending, a fixed file is picked up', async () => {
-  // A certificates folder laid out like Devo's download, but holding the certificate of another CA.
+  // A certificates folder laid out like Devo's download, but holding the certificate of another CA. The
+  // chain holds both CAs, so the local checks pass and the server is the one to reject it.
   const certsDir = join(fx.dir, 'certs-wrong');
   await mkdir(certsDir, { recursive: true });
   const { domain } = fx.pki;
-  await copyFile(fx.pki.caCert, join(certsDir, 'chain.crt'));
+  await writeFile(
+    join(certsDir, 'chain.crt'),
+    (await readFile(fx.pki.caCert, 'utf8')) + (await readFile(fx.pki.untrusted.caCert, 'utf8')),
+  );
   await copyFile(fx.pki.untrusted.clientCert, join(certsDir, `${domain}.crt`));
   await copyFile(fx.pki.untrusted.clientKey, join(certsDir, `${domain}.key`));
 

@@ -13,6 +13,7 @@ import type { DevoOutputConfig } from '../../../collector-runtime/src/output/dev
 import type { LineBatch, Sink } from '../../../collector-runtime/src/output/sink.ts';
 import { startRsyslogReceiver, type RsyslogReceiver } from '../../support/rsyslog-receiver.ts';
 import { generateTestPki, type TestPki } from '../../support/tls-certs.ts';
+import { parseLogLine } from '../../support/log-lines.ts';
 
 export interface LogCapture {
   log: Logger;
@@ -24,7 +25,7 @@ export function captureLog(): LogCapture {
   const records: Record<string, unknown>[] = [];
   const log = createLogger({
     level: 'debug',
-    destination: { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) },
+    destination: { write: (line: string) => void records.push(parseLogLine(line)) },
   });
   return { log, records, messages: () => records.map((r) => String(r.msg)) };
 }

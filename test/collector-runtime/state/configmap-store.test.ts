@@ -1,9 +1,10 @@
-// The runtime's ConfigMap state backend through the real client-node against the Kubernetes API test server.
+// The runtime's ConfigMap state backend (its own small API client) against the Kubernetes API test server.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { startKubeApiTestServer, type KubeApiTestServer } from '../../support/kube-api-server/server.ts';
 import { configMapStore } from '../../../collector-runtime/src/state/configmap-store.ts';
+import { kubeApiFromKubeconfig } from '../../../collector-runtime/src/core/kube-api.ts';
 import { createLogger } from '../../../collector-runtime/src/logging/logger.ts';
 
 let server: KubeApiTestServer;
@@ -12,7 +13,13 @@ after(() => server.close());
 
 const log = createLogger({ destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 const store = (name: string) =>
-  configMapStore({ name, namespace: 'default', log, env: {}, kubeConfig: server.makeKubeConfig() });
+  configMapStore({
+    name,
+    namespace: 'default',
+    log,
+    env: {},
+    api: kubeApiFromKubeconfig(server.kubeconfig()),
+  });
 
 test('get, set and delete keys of the collector state ConfigMap (created on first write)', async () => {
   const s = store('c1-state');

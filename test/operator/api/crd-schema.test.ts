@@ -101,8 +101,12 @@ test('both kinds: one served version, status subresource, category devo, no conv
     assert.equal(v!.served && v!.storage, true);
     assert.deepEqual(v!.subresources, { status: {} });
     assert.deepEqual(crd.spec.names.categories, ['devo']);
+    assert.ok(crd.spec.names.shortNames.length > 0, `${crd.spec.names.kind} has a short name`);
     assert.deepEqual(crd.spec.conversion, { strategy: 'None' });
   }
+  // `kubectl get services` is the core kind: the README documents these ways to reach ours.
+  assert.deepEqual(serviceCrd().spec.names.shortNames, ['dsvc', 'devoservice']);
+  assert.deepEqual(collectorCrd().spec.names.shortNames, ['dcol', 'devocollector']);
   assert.deepEqual(
     collectorCrd().spec.versions[0]!.additionalPrinterColumns.map((c) => c.name),
     ['Source', 'Ready', 'Services', 'Last Pull', 'Age'],
@@ -111,6 +115,22 @@ test('both kinds: one served version, status subresource, category devo, no conv
     serviceCrd().spec.versions[0]!.additionalPrinterColumns.map((c) => c.name),
     ['Collector', 'Service', 'Enabled', 'Valid', 'Age'],
   );
+});
+
+test('no anyOf in either schema: quantities are x-kubernetes-int-or-string, which kubectl explain can model', () => {
+  const anyOfPaths = (node: unknown, path: string): string[] =>
+    typeof node !== 'object' || node === null
+      ? []
+      : Object.entries(node).flatMap(([k, v]) =>
+          k === 'anyOf' || k === 'oneOf' ? [path] : anyOfPaths(v, `${path}/${k}`),
+        );
+  assert.deepEqual([...anyOfPaths(schemaOf('Collector'), ''), ...anyOfPaths(schemaOf('Service'), '')], []);
+  const spec = schemaOf('Collector').properties as Record<string, JsonObject>;
+  const limits = (spec.spec!.properties as any).resources.properties.limits.additionalProperties;
+  assert.equal(limits['x-kubernetes-int-or-string'], true);
+  const { problems } = admit(collector({ resources: { limits: { cpu: 2, memory: '512Mi' } } }));
+  assert.deepEqual(problems, []);
+  assert.ok(admit(collector({ resources: { limits: { memory: '512 MB' } } })).problems.length > 0);
 });
 
 test('every CEL rule is one the test API server evaluates, so the cases below really run them', () => {

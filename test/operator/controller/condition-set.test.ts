@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ConditionStatus } from '../../../operator/src/api/types.ts';
-import { mergeConditions } from '../../../operator/src/controller/condition-set.ts';
+import { mergeConditions } from '../../../operator/src/reconcile/status.ts';
 import type { Condition } from '../../../operator/src/reconcile/contract.ts';
 
 const T0 = '2026-01-01T00:00:00Z';

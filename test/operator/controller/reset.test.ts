@@ -166,8 +166,9 @@ describe('state reset with PVC persistence', () => {
 
     assert.equal(jobRuns.length, 1);
     assert.deepEqual(jobRuns[0]!.command, [
-      'rm',
-      '-f',
+      'node',
+      '-e',
+      'require("node:fs").rmSync(process.argv[1], { force: true })',
       '/devo-collector/state/microsoft_graph_audit.pvr.signIns.json',
     ]);
     assert.equal(jobRuns[0]!.podsWhileRunning, 0, 'no collector pod runs while the Job touches the volume');

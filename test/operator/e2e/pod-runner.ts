@@ -7,7 +7,6 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { JsonObject } from '../../support/kube-api-server/json-value.ts';
-import type { KubeApiTestServer } from '../../support/kube-api-server/server.ts';
 import type { PodContext, PodHandle } from '../../support/kube-api-server/controllers.ts';
 
 const POD_ROOT = '/devo-collector';
@@ -24,8 +23,18 @@ interface Container {
   volumeMounts?: { name: string; mountPath: string }[];
 }
 
+/** Where the pod's ConfigMaps and Secrets are read from: the test double's store or a real API server. */
+export interface ObjectSource {
+  getObject(
+    apiVersion: string,
+    kind: string,
+    name: string,
+    namespace: string,
+  ): JsonObject | undefined | Promise<JsonObject | undefined>;
+}
+
 export interface PodRunnerOptions {
-  server: KubeApiTestServer;
+  server: ObjectSource;
   kubeconfig: string;
   /** Where pod dirs go: `<dir>/<pod name>`. */
   dir: string;
@@ -39,7 +48,7 @@ function hostPath(podDir: string, path: string): string {
 }
 
 async function materializeVolume(
-  server: KubeApiTestServer,
+  server: ObjectSource,
   namespace: string,
   volume: Volume,
   target: string,
@@ -48,13 +57,13 @@ async function materializeVolume(
   let files: Record<string, Buffer> = {};
   let items: { key: string; path: string }[] | undefined;
   if (volume.configMap) {
-    const cm = server.getObject('v1', 'ConfigMap', volume.configMap.name, namespace);
+    const cm = await server.getObject('v1', 'ConfigMap', volume.configMap.name, namespace);
     files = Object.fromEntries(
       Object.entries((cm?.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v)]),
     );
     items = volume.configMap.items;
   } else if (volume.secret) {
-    const secret = server.getObject('v1', 'Secret', volume.secret.secretName, namespace);
+    const secret = await server.getObject('v1', 'Secret', volume.secret.secretName, namespace);
     files = Object.fromEntries(
       Object.entries((secret?.data ?? {}) as Record<string, string>).map(([k, v]) => [
         k,

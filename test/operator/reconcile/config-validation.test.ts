@@ -5,9 +5,9 @@ import {
   COLLECTOR_INPUT_FIELDS,
   RESERVED_INPUT_SETTINGS,
   RESERVED_SERVICE_SETTINGS,
-  renderConfig,
   SERVICE_FIELDS,
-} from '../../../operator/src/reconcile/config-render.ts';
+} from '../../../operator/src/api/config-keys.ts';
+import { renderConfig } from '../../../operator/src/reconcile/config-render.ts';
 import { formatProblem } from '../../../operator/src/reconcile/field-problem.ts';
 import { aCollector, aService, credentials, NOW } from './reconcile-fixture.ts';
 
@@ -90,4 +90,19 @@ test('the runtime accepts <key>_file for every credential, so config.yaml never 
     .filter((p) => p.field === 'spec.credentialsSecretRef')
     .map(formatProblem);
   assert.deepEqual(credentialProblems, []);
+});
+
+test('ConfigValid rejects an impossible start date on the Service field, with the runtime message', () => {
+  const service = aService('sign-ins', { startTimeInUtc: '2025-02-30T00:00:00Z' });
+  const errors = validateRendered(
+    aCollector(),
+    renderConfig(aCollector(), [service], credentials()),
+    Date.parse('2026-01-01T00:00:00Z'),
+  ).errors.map(formatProblem);
+  assert.deepEqual(
+    errors.filter((e) => e.includes('startTimeInUtc')),
+    [
+      'Service sign-ins spec.startTimeInUtc: invalid start time "2025-02-30T00:00:00Z": day 30 does not exist in 2025-02 (it has 28 days); give a real UTC time like "2024-01-01T00:00:00Z"',
+    ],
+  );
 });

@@ -4,7 +4,15 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { desiredState } from '../../../operator/src/reconcile/desired-state.ts';
 import type { DesiredState } from '../../../operator/src/reconcile/contract.ts';
 import { configOf, find, podSpec } from './desired-state-queries.ts';
-import { aService, anInput, credentials, NAMESPACE, tlsCertificate } from './reconcile-fixture.ts';
+import { MAX_COLLECTOR_NAME } from '../../../operator/src/reconcile/child-meta.ts';
+import {
+  aCollector,
+  aService,
+  anInput,
+  credentials,
+  NAMESPACE,
+  tlsCertificate,
+} from './reconcile-fixture.ts';
 
 test('a Collector with two Services renders every child, owned by the Collector and labelled', () => {
   const d = desiredState(anInput());
@@ -130,4 +138,46 @@ test('desiredState is pure: same input, same output, input untouched', () => {
   const copy = structuredClone(input);
   assert.deepEqual(desiredState(input), desiredState(input));
   assert.deepEqual(input, copy);
+});
+
+test('the longest Collector name the CRD allows names every child within 63 characters; one more renders nothing', () => {
+  const longest = `a${'b'.repeat(MAX_COLLECTOR_NAME - 1)}`;
+  const ok = desiredState(
+    anInput({ collector: aCollector({}, longest), services: [aService('s', {}, longest)] }),
+  );
+  assert.ok(ok.objects.length > 0);
+  for (const o of ok.objects) assert.ok(o.metadata!.name!.length <= 63, `${o.kind} ${o.metadata?.name}`);
+  const tooLong = `${longest}c`;
+  const d = desiredState(
+    anInput({ collector: aCollector({}, tooLong), services: [aService('s', {}, tooLong)] }),
+  );
+  assert.deepEqual(d.objects, []);
+  const valid = d.conditions.find((c) => c.type === 'ConfigValid')!;
+  assert.deepEqual([valid.status, valid.reason], ['False', 'CrdRuleViolated']);
+  assert.match(valid.message, new RegExp(`^Collector ${tooLong}: the Collector name must be a DNS label`));
+});
+
+test('the desired state says where the state lives and the input id, agreeing with the objects it renders', () => {
+  const pvc = desiredState(
+    anInput({
+      collector: aCollector({ persistence: { type: 'PersistentVolumeClaim' }, inputId: 'graph-1' }),
+    }),
+  );
+  const location = pvc.state.location;
+  assert.equal(location.type, 'pvc');
+  assert.equal(pvc.state.inputId, 'graph-1');
+  if (location.type !== 'pvc') return;
+  assert.ok(find(pvc, 'PersistentVolumeClaim', location.claimName));
+  const pod = podSpec(pvc) as any;
+  const volume = pod.volumes.find((v: any) => v.persistentVolumeClaim?.claimName === location.claimName);
+  const mount = pod.containers[0].volumeMounts.find((m: any) => m.name === volume.name);
+  assert.equal(mount.mountPath, location.mountPath);
+
+  const cm = desiredState(anInput());
+  assert.deepEqual(cm.state, {
+    location: { type: 'configmap', namespace: NAMESPACE, name: 'graph-audit-state' },
+    inputId: 'graph-audit',
+  });
+  assert.ok(find(cm, 'ConfigMap', 'graph-audit-state'));
+  assert.equal((configOf(cm).inputs as any).microsoft_graph_audit.id, 'graph-audit');
 });

@@ -29,9 +29,9 @@ export function builtinProblems(objects: readonly KubernetesObject[]): string[] 
       if (typeof v !== 'string' || v.length > 63 || !LABEL_VALUE.test(v))
         fail(`invalid label ${k}=${String(v)}`);
     const owners = (o.metadata?.ownerReferences ?? []) as Any[];
-    if (owners.filter((r) => r.controller).length !== 1) fail('needs exactly one controller owner reference');
+    if (owners.filter((r) => r.controller).length > 1) fail('has more than one controller owner reference');
     for (const r of owners)
-      for (const k of ['apiVersion', 'kind', 'name']) if (!r[k]) fail(`owner reference without ${k}`);
+      for (const k of ['apiVersion', 'kind', 'name', 'uid']) if (!r[k]) fail(`owner reference without ${k}`);
   }
 
   for (const d of byKind('Deployment')) {

@@ -12,28 +12,37 @@ import { dashboardMetricNames, grafanaDashboard } from '../../../operator/src/ma
 const ROOT = resolve(import.meta.dirname, '../../..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
-test('examples/standalone/microsoft-graph/config.yaml passes the runtime validator with all eight services', () => {
+/** Validates a stand-alone example as the runtime would in the Docker layout, with one credentials file. */
+function validateStandalone(file: string, credentialFile: string) {
   const home = '/devo-collector';
-  const { config, problems } = validateConfig(
-    parse(read('examples/standalone/microsoft-graph/config.yaml')),
-    {
-      now: Date.parse('2025-06-01T00:00:00Z'),
-      env: {},
-      paths: { base: home, certs: `${home}/certs`, config: `${home}/config`, state: `${home}/state` },
-      files: {
-        readText: (p) =>
-          p === `${home}/credentials/client_secret` ? { text: 'secret\n' } : { error: 'does not exist' },
-        checkReadable: (p) => (p.startsWith(`${home}/certs/`) ? undefined : 'does not exist'),
-        checkDirectory: () => undefined,
-      },
-      registry: inputRegistry,
-      legacyInputs,
+  const { config, problems } = validateConfig(parse(read(file)), {
+    now: Date.parse('2025-06-01T00:00:00Z'),
+    env: {},
+    paths: { base: home, certs: `${home}/certs`, config: `${home}/config`, state: `${home}/state` },
+    files: {
+      readText: (p) =>
+        p === `${home}/credentials/${credentialFile}` ? { text: 'secret\n' } : { error: 'does not exist' },
+      checkReadable: (p) => (p.startsWith(`${home}/certs/`) ? undefined : 'does not exist'),
+      checkDirectory: () => undefined,
     },
-  );
+    registry: inputRegistry,
+    legacyInputs,
+  });
   assert.deepEqual(problems, []);
-  const configured = config!.inputs.flatMap((i) => i.services.map((s) => s.name));
+  return config!.inputs.flatMap((i) => i.services.map((s) => s.name));
+}
+
+test('examples/standalone/microsoft-graph/config.yaml passes the runtime validator with all eight services', () => {
+  const configured = validateStandalone('examples/standalone/microsoft-graph/config.yaml', 'client_secret');
   // Two of the eight are present but disabled (enabled: false), so they do not run.
   assert.equal(configured.length, 6);
+});
+
+test('examples/standalone/proofpoint-on-demand/config.yaml passes the runtime validator with both streams', () => {
+  assert.deepEqual(validateStandalone('examples/standalone/proofpoint-on-demand/config.yaml', 'api_key'), [
+    'message',
+    'maillog',
+  ]);
 });
 
 test('the dashboard queries only metrics the runtime or the operator exports, and covers the key ones', () => {

@@ -52,6 +52,8 @@ test('examples/ holds the Microsoft Graph Collectors and all eight Services', ()
     'examples/microsoft-graph/services.yaml',
     'examples/office365/collector.yaml',
     'examples/office365/services.yaml',
+    'examples/proofpoint-on-demand/collector.yaml',
+    'examples/proofpoint-on-demand/services.yaml',
   ]);
   const services = parseAllDocuments(
     readFileSync(join(ROOT, 'examples/microsoft-graph/services.yaml'), 'utf8'),
@@ -69,15 +71,21 @@ for (const file of exampleCrFiles()) {
   });
 }
 
+test('the examples name no namespace (nothing would create it): they are applied with -n', () => {
+  for (const file of exampleCrFiles())
+    for (const doc of parseAllDocuments(readFileSync(file, 'utf8')))
+      assert.equal((doc.toJS() as KubernetesObject).metadata?.namespace, undefined, relative(ROOT, file));
+});
+
 test('render of every example: valid built-in objects for each Collector, exit 0', async () => {
-  const args = exampleCrFiles().flatMap((f) => ['-f', f]);
+  const args = [...exampleCrFiles().flatMap((f) => ['-f', f]), '-n', 'devo-collectors'];
   const { code, stderr, objects, stdout } = await render(args);
   assert.equal(stderr, '');
   assert.equal(code, 0);
   assert.match(stdout, /^# Collector devo-collectors\/graph-audit: ConfigValid=True, SecretsFound=True$/m);
   assert.deepEqual(builtinProblems(objects), []);
   const deployments = objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata?.name);
-  assert.deepEqual(deployments, ['graph-audit', 'graph-security', 'office365']);
+  assert.deepEqual(deployments, ['graph-audit', 'graph-security', 'office365', 'proofpoint-on-demand']);
   assert.ok(
     objects.some((o) => o.kind === 'PersistentVolumeClaim' && o.metadata?.name === 'graph-security-state'),
   );
@@ -96,7 +104,7 @@ test('render: a Secret declared without a key leaves the Deployment out and name
     stderr,
     /SecretsFound=False \(SecretKeyMissing\): Secret graph-credentials \(spec\.credentialsSecretRef\) has no key client_secret/,
   );
-  assert.ok(!objects.some((o) => o.kind === 'Deployment' && o.metadata?.name?.startsWith('graph-')));
+  assert.ok(!objects.some((o) => o.kind === 'Deployment' && o.metadata?.name === 'graph-audit'));
   assert.ok(objects.some((o) => o.kind === 'ConfigMap' && o.metadata?.name === 'graph-audit-config'));
 });
 
@@ -143,6 +151,32 @@ stringData:
   assert.ok(objects.every((o) => o.metadata?.namespace === 'default'));
 });
 
+test('render output can be applied: no owner references (no uid before the API server has the Collector)', async () => {
+  const { code, objects } = await render(exampleCrFiles().flatMap((f) => ['-f', f]));
+  assert.equal(code, 0);
+  assert.ok(objects.length > 0);
+  for (const o of objects)
+    assert.equal(o.metadata?.ownerReferences, undefined, `${o.kind} ${o.metadata?.name}`);
+});
+
+test("render -f DIR reads the directory's YAML files like kubectl, and skips kinds that are not ours", async () => {
+  const dir = join(ROOT, 'examples/microsoft-graph');
+  const byFiles = await render(
+    exampleCrFiles()
+      .filter((f) => f.startsWith(dir))
+      .flatMap((f) => ['-f', f]),
+  );
+  const byDir = await render(['-f', dir]);
+  assert.equal(byDir.code, 0);
+  assert.equal(byDir.stdout, byFiles.stdout);
+  const other = await render(['-f', 'x.yaml'], {
+    'x.yaml': `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: sec\n---\n${collector}${service('  service: signIns\n')}`,
+  });
+  assert.equal(other.stderr, '');
+  assert.equal(other.code, 0);
+  assert.ok(!other.objects.some((o) => o.kind === 'Namespace'));
+});
+
 const invalid: { name: string; args: string[]; files?: Record<string, string>; expect: RegExp }[] = [
   { name: 'no file', args: [], expect: /name at least one file with -f/ },
   { name: 'an unknown option', args: ['--bogus'], expect: /unknown option "--bogus"/ },
@@ -177,10 +211,11 @@ const invalid: { name: string; args: string[]; files?: Record<string, string>; e
       /Service default\/sign-ins: spec\.collectorRef\.name "graph-audit" names no Collector in the files/,
   },
   {
-    name: 'another kind',
+    name: 'another version of the API',
     args: ['-f', 'x.yaml'],
-    files: { 'x.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n' },
-    expect: /v1\/ConfigMap is not a collectors\.devo\.com\/v1alpha1 Collector or Service/,
+    files: { 'x.yaml': collector.replace('v1alpha1', 'v1beta1') },
+    expect:
+      /collectors\.devo\.com\/v1beta1\/Collector is not a collectors\.devo\.com\/v1alpha1 Collector or Service/,
   },
   {
     name: 'a config the runtime rejects',

@@ -14,7 +14,7 @@ import type { Scenario } from './scenario.ts';
 import { systemClock, type SimClock } from './sim-clock.ts';
 import { StatsRecorder, type GraphSimulatorStats } from './stats.ts';
 import { SlidingWindowThrottle } from './throttle.ts';
-import { answerTokenRequest, requestHeader as header, tokenRoute } from '../entra/token-route.ts';
+import { answerTokenRequest, tokenRoute } from '../entra/token-route.ts';
 import { TokenIssuer } from '../entra/token-issuer.ts';
 
 export type { GraphService } from './endpoints.ts';
@@ -68,12 +68,31 @@ export interface GraphSimulator {
 const GRAPH_CONTENT_TYPE =
   'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 /** The app roles a token for this simulator carries (Graph application permissions). */
-const GRAPH_ROLES = [
+export const GRAPH_ROLES = [
   'AuditLog.Read.All',
   'Directory.Read.All',
   'SecurityEvents.Read.All',
   'SecurityAlert.Read.All',
 ];
+const MAX_BODY_BYTES = 1 << 20;
+
+export function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
 
 class Simulator implements GraphSimulator {
   readonly url: string;

@@ -175,7 +175,7 @@ describe('CRDs: discovery, schema validation, defaulting, pruning, CEL', () => {
     assert.match(immutable.details?.causes?.[0]?.message ?? '', /tenant is immutable/);
   });
 
-  it('reports rules outside the CEL subset instead of guessing', async () => {
+  it('reports rules the CEL library cannot evaluate instead of guessing', async () => {
     const crd = serviceCrd() as {
       metadata: { name: string };
       spec: {

@@ -1,9 +1,17 @@
 // Custom resource handling against a CRD's structural openAPIV3Schema, in the apiserver's order:
-// prune unknown fields → drop non-nullable nulls → apply defaults → validate (OpenAPI keywords, list-type
-// uniqueness, then the CEL subset from cel-subset.ts).
+// prune unknown fields → drop non-nullable nulls → apply defaults → validate: the OpenAPI keywords with
+// the operator's own JSON Schema validator (ajv, operator/src/api/schema-check.ts), worded as the
+// apiserver words them; list-type uniqueness; then the CRD's CEL rules with the operator's own evaluator
+// (operator/src/k8s/validation-rules.ts).
 
+import type { ErrorObject } from 'ajv';
+import { dottedPath, structuralErrors } from '../../../operator/src/api/schema-check.ts';
 import { fieldError, type StatusCause } from './api-error.ts';
-import { CelError, compileCel, type CompiledRule } from './cel-subset.ts';
+import {
+  nodeRuleViolations,
+  unevaluableRules,
+  type UnevaluableRule,
+} from '../../../operator/src/k8s/validation-rules.ts';
 import { cloneJson, isJsonObject, jsonEqual, type JsonObject, type JsonValue } from './json-value.ts';
 import { itemKey, listSemanticsFromSchema } from './list-semantics.ts';
 
@@ -85,48 +93,11 @@ function defaultValue(value: JsonValue, schema: JsonObject, root = false): void 
   }
 }
 
-export interface UnenforcedRule {
-  path: string;
-  rule: string;
-  why: string;
-}
-
-const compiled = new WeakMap<JsonObject, CompiledRule | CelError>();
-
-function compiledRule(ruleSpec: JsonObject): CompiledRule | CelError {
-  let entry = compiled.get(ruleSpec);
-  if (!entry) {
-    try {
-      entry = compileCel(String(ruleSpec.rule ?? ''));
-      if (ruleSpec.optionalOldSelf === true) entry = new CelError('optionalOldSelf is not supported');
-    } catch (err) {
-      entry = err instanceof CelError ? err : new CelError(String(err));
-    }
-    compiled.set(ruleSpec, entry);
-  }
-  return entry;
-}
+export type UnenforcedRule = UnevaluableRule;
 
 /** Lists the x-kubernetes-validations rules this server cannot evaluate (they are skipped, not guessed). */
-export function unenforcedRules(schema: JsonObject | undefined, path = ''): UnenforcedRule[] {
-  if (!schema) return [];
-  const out: UnenforcedRule[] = [];
-  const rules = schema['x-kubernetes-validations'];
-  if (Array.isArray(rules)) {
-    for (const rule of rules) {
-      if (!isJsonObject(rule)) continue;
-      const c = compiledRule(rule);
-      if (c instanceof CelError) out.push({ path, rule: String(rule.rule), why: c.message });
-    }
-  }
-  if (isJsonObject(schema.properties)) {
-    for (const [k, v] of Object.entries(schema.properties))
-      if (isJsonObject(v)) out.push(...unenforcedRules(v, childPath(path, k)));
-  }
-  if (isJsonObject(schema.items)) out.push(...unenforcedRules(schema.items, `${path}[*]`));
-  if (isJsonObject(schema.additionalProperties))
-    out.push(...unenforcedRules(schema.additionalProperties, `${path}[*]`));
-  return out;
+export function unenforcedRules(schema: JsonObject | undefined): UnenforcedRule[] {
+  return unevaluableRules(schema);
 }
 
 export function validateAgainstSchema(
@@ -134,8 +105,10 @@ export function validateAgainstSchema(
   schema: JsonObject,
   old: JsonObject | undefined,
 ): StatusCause[] {
-  const causes: StatusCause[] = [];
-  validateValue(obj, schema, '', old, causes, true);
+  const errors = structuralErrors(obj, schema).filter(shownError);
+  const causes = errors.map(causeOf);
+  const failed = causes.map((c) => c.field ?? '');
+  validateLists(obj, schema, '', old, causes, failed, true);
   return causes;
 }
 
@@ -146,217 +119,150 @@ function typeName(value: JsonValue): string {
   return typeof value === 'object' ? 'object' : typeof value;
 }
 
-function matchesType(value: JsonValue, schema: JsonObject): boolean {
-  if (schema['x-kubernetes-int-or-string'] === true) {
-    return typeof value === 'string' || (typeof value === 'number' && Number.isInteger(value));
-  }
-  if (value === null) return schema.nullable === true;
-  switch (schema.type) {
-    case undefined:
-      return true;
-    case 'object':
-      return isJsonObject(value);
-    case 'array':
-      return Array.isArray(value);
-    case 'string':
-      return typeof value === 'string';
-    case 'integer':
-      return typeof value === 'number' && Number.isInteger(value);
-    case 'number':
-      return typeof value === 'number';
-    case 'boolean':
-      return typeof value === 'boolean';
+/** Branch errors of anyOf/oneOf/not are summed up by their own keyword; a type error hides the rest there. */
+function shownError(error: ErrorObject, _i: number, all: ErrorObject[]): boolean {
+  if (/\/(anyOf|oneOf|not)\//.test(error.schemaPath)) return false;
+  return (
+    error.keyword === 'type' ||
+    !all.some((e) => e.keyword === 'type' && e.instancePath === error.instancePath && e !== error)
+  );
+}
+
+/** An ajv error as the apiserver words it (k8s.io/apiextensions-apiserver's validation messages). */
+function causeOf(error: ErrorObject): StatusCause {
+  const field = dottedPath(error.instancePath);
+  const value = error.data as JsonValue;
+  const params = error.params as Record<string, unknown>;
+  const schema = (error.parentSchema ?? {}) as JsonObject;
+  const limit = Number(params.limit);
+  switch (error.keyword) {
+    case 'required':
+      return fieldError.required(childPath(field, String(params.missingProperty)));
+    case 'type': {
+      const actual = typeName(value);
+      const type = schema['x-kubernetes-int-or-string'] === true ? 'integer or string' : String(params.type);
+      return fieldError.typeInvalid(field, actual, `${field} in body must be of type ${type}: "${actual}"`);
+    }
+    case 'enum':
+      return fieldError.notSupported(field, value, params.allowedValues as unknown[]);
+    case 'minLength':
+      return fieldError.invalid(field, value, `${field} in body should be at least ${limit} chars long`);
+    case 'maxLength':
+      return fieldError.tooLong(field, limit);
+    case 'pattern':
+      return fieldError.invalid(field, value, `${field} in body should match '${String(params.pattern)}'`);
+    case 'minimum':
+    case 'exclusiveMinimum':
+    case 'maximum':
+    case 'exclusiveMaximum': {
+      const exclusive =
+        error.keyword.startsWith('exclusive') || params.comparison === '>' || params.comparison === '<';
+      const rel = error.keyword.endsWith('inimum') ? 'greater than' : 'less than';
+      return fieldError.invalid(
+        field,
+        value,
+        `${field} in body should be ${rel}${exclusive ? '' : ' or equal to'} ${limit}`,
+      );
+    }
+    case 'multipleOf':
+      return fieldError.invalid(
+        field,
+        value,
+        `${field} in body should be a multiple of ${String(params.multipleOf)}`,
+      );
+    case 'minItems':
+      return fieldError.invalid(
+        field,
+        (value as JsonValue[]).length,
+        `${field} in body should have at least ${limit} items`,
+      );
+    case 'maxItems':
+      return fieldError.tooMany(field, (value as JsonValue[]).length, limit);
+    case 'minProperties':
+      return fieldError.invalid(
+        field,
+        Object.keys(value as JsonObject).length,
+        `${field} in body should have at least ${limit} properties`,
+      );
+    case 'maxProperties':
+      return fieldError.tooMany(field, Object.keys(value as JsonObject).length, limit);
+    case 'anyOf':
+      return fieldError.invalid(field, value, `${field} in body must validate at least one schema (anyOf)`);
+    case 'oneOf':
+      return fieldError.invalid(
+        field,
+        value,
+        `${field} in body must validate one and only one schema (oneOf)`,
+      );
+    case 'not':
+      return fieldError.invalid(field, value, `${field} in body must not validate the schema (not)`);
     default:
-      return true;
+      return fieldError.invalid(
+        field,
+        value,
+        `${field} in body ${error.message ?? `fails ${error.keyword}`}`,
+      );
   }
 }
 
-function validateValue(
+/**
+ * What JSON Schema has no keyword for: list-type set/map uniqueness, then the CEL rules of every node whose
+ * value passed its structural validation (as in the apiserver), with old values correlated through object
+ * fields and map-list keys for transition rules.
+ */
+function validateLists(
   value: JsonValue,
   schema: JsonObject,
-  path: string,
+  field: string,
   old: JsonValue | undefined,
   causes: StatusCause[],
+  failed: string[],
   root = false,
 ): void {
-  const field = path;
-  if (!matchesType(value, schema)) {
-    const actual = typeName(value);
-    causes.push(
-      fieldError.typeInvalid(
-        field,
-        actual,
-        `${field} in body must be of type ${String(schema.type)}: "${actual}"`,
-      ),
-    );
-    return;
-  }
-  if (value === null) return;
   const before = causes.length;
-  if (Array.isArray(schema.enum) && !schema.enum.some((e) => jsonEqual(e, value))) {
-    causes.push(fieldError.notSupported(field, value, schema.enum));
-  }
-  if (typeof value === 'string') validateString(value, schema, field, causes);
-  if (typeof value === 'number') validateNumber(value, schema, field, causes);
-  if (Array.isArray(value)) validateArray(value, schema, field, old, causes);
-  if (isJsonObject(value)) validateObject(value, schema, field, old, causes, root);
-  validateCombinators(value, schema, field, old, causes);
-  // CEL rules only run on values that passed their structural validation, as in the apiserver.
-  if (causes.length === before) validateCel(value, schema, field, old, causes);
-}
-
-function validateString(value: string, schema: JsonObject, field: string, causes: StatusCause[]): void {
-  const length = [...value].length;
-  if (typeof schema.minLength === 'number' && length < schema.minLength) {
-    causes.push(
-      fieldError.invalid(field, value, `${field} in body should be at least ${schema.minLength} chars long`),
-    );
-  }
-  if (typeof schema.maxLength === 'number' && length > schema.maxLength) {
-    causes.push(fieldError.tooLong(field, schema.maxLength));
-  }
-  if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value)) {
-    causes.push(fieldError.invalid(field, value, `${field} in body should match '${schema.pattern}'`));
-  }
-}
-
-function validateNumber(value: number, schema: JsonObject, field: string, causes: StatusCause[]): void {
-  if (typeof schema.minimum === 'number') {
-    const exclusive = schema.exclusiveMinimum === true;
-    if (exclusive ? value <= schema.minimum : value < schema.minimum) {
-      const rel = exclusive ? 'greater than' : 'greater than or equal to';
-      causes.push(fieldError.invalid(field, value, `${field} in body should be ${rel} ${schema.minimum}`));
-    }
-  }
-  if (typeof schema.maximum === 'number') {
-    const exclusive = schema.exclusiveMaximum === true;
-    if (exclusive ? value >= schema.maximum : value > schema.maximum) {
-      const rel = exclusive ? 'less than' : 'less than or equal to';
-      causes.push(fieldError.invalid(field, value, `${field} in body should be ${rel} ${schema.maximum}`));
-    }
-  }
-  if (typeof schema.multipleOf === 'number' && value % schema.multipleOf !== 0) {
-    causes.push(
-      fieldError.invalid(field, value, `${field} in body should be a multiple of ${schema.multipleOf}`),
-    );
-  }
-}
-
-function validateArray(
-  value: JsonValue[],
-  schema: JsonObject,
-  field: string,
-  old: JsonValue | undefined,
-  causes: StatusCause[],
-): void {
-  if (typeof schema.minItems === 'number' && value.length < schema.minItems) {
-    causes.push(
-      fieldError.invalid(
-        field,
-        value.length,
-        `${field} in body should have at least ${schema.minItems} items`,
-      ),
-    );
-  }
-  if (typeof schema.maxItems === 'number' && value.length > schema.maxItems) {
-    causes.push(fieldError.tooMany(field, value.length, schema.maxItems));
-  }
-  const semantics = listSemanticsFromSchema(schema);
-  value.forEach((item, i) => {
-    const earlier = value.slice(0, i);
-    if (semantics.type === 'set' && earlier.some((e) => jsonEqual(e, item))) {
-      causes.push(fieldError.duplicate(`${field}[${i}]`, item));
-    }
-    if (semantics.type === 'map') {
-      const key = itemKey(item, semantics.keys);
-      if (key && earlier.some((e) => jsonEqual(itemKey(e, semantics.keys), key))) {
-        causes.push(fieldError.duplicate(`${field}[${i}]`, key));
+  if (Array.isArray(value)) {
+    const semantics = listSemanticsFromSchema(schema);
+    value.forEach((item, i) => {
+      const earlier = value.slice(0, i);
+      if (semantics.type === 'set' && earlier.some((e) => jsonEqual(e, item)))
+        causes.push(fieldError.duplicate(`${field}[${i}]`, item));
+      if (semantics.type === 'map') {
+        const key = itemKey(item, semantics.keys);
+        if (key && earlier.some((e) => jsonEqual(itemKey(e, semantics.keys), key)))
+          causes.push(fieldError.duplicate(`${field}[${i}]`, key));
       }
+    });
+    if (isJsonObject(schema.items)) {
+      const oldList = Array.isArray(old) ? old : [];
+      value.forEach((item, i) => {
+        // Only keyed list items correlate with their previous value (for transition rules).
+        let oldItem: JsonValue | undefined;
+        if (semantics.type === 'map') {
+          const key = itemKey(item, semantics.keys);
+          oldItem = oldList.find((o) => key && jsonEqual(itemKey(o, semantics.keys), key));
+        }
+        validateLists(item, schema.items as JsonObject, `${field}[${i}]`, oldItem, causes, failed);
+      });
     }
-  });
-  if (!isJsonObject(schema.items)) return;
-  const oldList = Array.isArray(old) ? old : [];
-  value.forEach((item, i) => {
-    // Only keyed list items correlate with their previous value (for transition rules).
-    let oldItem: JsonValue | undefined;
-    if (semantics.type === 'map') {
-      const key = itemKey(item, semantics.keys);
-      oldItem = oldList.find((o) => key && jsonEqual(itemKey(o, semantics.keys), key));
-    }
-    validateValue(item, schema.items as JsonObject, `${field}[${i}]`, oldItem, causes);
-  });
-}
-
-function validateObject(
-  value: JsonObject,
-  schema: JsonObject,
-  field: string,
-  old: JsonValue | undefined,
-  causes: StatusCause[],
-  root: boolean,
-): void {
-  const props = isJsonObject(schema.properties) ? schema.properties : {};
-  if (Array.isArray(schema.required)) {
-    for (const key of schema.required) {
-      if (value[String(key)] === undefined) causes.push(fieldError.required(childPath(field, String(key))));
+  } else if (isJsonObject(value)) {
+    const props = isJsonObject(schema.properties) ? schema.properties : {};
+    const oldObj = isJsonObject(old) ? old : undefined;
+    for (const [key, child] of Object.entries(value)) {
+      if (root && ROOT_PASSTHROUGH.has(key)) continue;
+      const childSchema = isJsonObject(props[key])
+        ? props[key]
+        : isJsonObject(schema.additionalProperties)
+          ? schema.additionalProperties
+          : undefined;
+      if (childSchema)
+        validateLists(child, childSchema, childPath(field, key), oldObj?.[key], causes, failed);
     }
   }
-  const count = Object.keys(value).length;
-  if (typeof schema.minProperties === 'number' && count < schema.minProperties) {
-    causes.push(
-      fieldError.invalid(
-        field,
-        count,
-        `${field} in body should have at least ${schema.minProperties} properties`,
-      ),
-    );
-  }
-  if (typeof schema.maxProperties === 'number' && count > schema.maxProperties) {
-    causes.push(fieldError.tooMany(field, count, schema.maxProperties));
-  }
-  const oldObj = isJsonObject(old) ? old : undefined;
-  for (const [key, child] of Object.entries(value)) {
-    if (root && ROOT_PASSTHROUGH.has(key)) continue;
-    const childSchema = isJsonObject(props[key])
-      ? props[key]
-      : isJsonObject(schema.additionalProperties)
-        ? schema.additionalProperties
-        : undefined;
-    if (childSchema) validateValue(child, childSchema, childPath(field, key), oldObj?.[key], causes);
-  }
-}
-
-function validateCombinators(
-  value: JsonValue,
-  schema: JsonObject,
-  field: string,
-  old: JsonValue | undefined,
-  causes: StatusCause[],
-): void {
-  const passes = (sub: JsonValue): boolean => {
-    if (!isJsonObject(sub)) return true;
-    const scratch: StatusCause[] = [];
-    validateValue(value, { ...sub, type: sub.type ?? schema.type }, field, old, scratch);
-    return scratch.length === 0;
-  };
-  if (Array.isArray(schema.allOf)) {
-    for (const sub of schema.allOf)
-      if (isJsonObject(sub))
-        validateValue(value, { ...sub, type: sub.type ?? schema.type }, field, old, causes);
-  }
-  if (Array.isArray(schema.anyOf) && !schema.anyOf.some(passes)) {
-    causes.push(
-      fieldError.invalid(field, value, `${field} in body must validate at least one schema (anyOf)`),
-    );
-  }
-  if (Array.isArray(schema.oneOf) && schema.oneOf.filter(passes).length !== 1) {
-    causes.push(
-      fieldError.invalid(field, value, `${field} in body must validate one and only one schema (oneOf)`),
-    );
-  }
-  if (isJsonObject(schema.not) && passes(schema.not)) {
-    causes.push(fieldError.invalid(field, value, `${field} in body must not validate the schema (not)`));
-  }
+  const passed = !failed.some(
+    (f) => f === field || field === '' || f.startsWith(`${field}.`) || f.startsWith(`${field}[`),
+  );
+  // CEL rules only run on values that passed their structural validation, as in the apiserver.
+  if (value !== null && passed && causes.length === before) validateCel(value, schema, field, old, causes);
 }
 
 function celTypeName(value: JsonValue): string {
@@ -372,39 +278,8 @@ function validateCel(
   old: JsonValue | undefined,
   causes: StatusCause[],
 ): void {
-  const rules = schema['x-kubernetes-validations'];
-  if (!Array.isArray(rules)) return;
-  for (const ruleSpec of rules) {
-    if (!isJsonObject(ruleSpec)) continue;
-    const rule = compiledRule(ruleSpec);
-    if (rule instanceof CelError) continue;
-    if (rule.usesOldSelf && old === undefined) continue;
-    const target = typeof ruleSpec.fieldPath === 'string' ? `${field}${ruleSpec.fieldPath}` : field;
-    let message: string;
-    try {
-      const result = rule.evaluate({ self: value, oldSelf: old });
-      if (result === true) continue;
-      message = ruleMessage(ruleSpec, value, old);
-    } catch (err) {
-      if (!(err instanceof CelError)) throw err;
-      message = `${err.message} evaluating rule: ${rule.source}`;
-    }
-    causes.push(
-      celCause(String(ruleSpec.reason ?? 'FieldValueInvalid'), target, celTypeName(value), message),
-    );
-  }
-}
-
-function ruleMessage(ruleSpec: JsonObject, self: JsonValue, old: JsonValue | undefined): string {
-  if (typeof ruleSpec.messageExpression === 'string') {
-    try {
-      const rendered = compileCel(ruleSpec.messageExpression).evaluate({ self, oldSelf: old });
-      if (typeof rendered === 'string' && rendered !== '') return rendered;
-    } catch {
-      // Falls back to `message` like the apiserver does when messageExpression fails.
-    }
-  }
-  return typeof ruleSpec.message === 'string' ? ruleSpec.message : `failed rule: ${String(ruleSpec.rule)}`;
+  for (const v of nodeRuleViolations(value, schema, old, field))
+    causes.push(celCause(v.reason, v.path, celTypeName(value), v.message));
 }
 
 function celCause(reason: string, field: string, type: string, message: string): StatusCause {

@@ -119,6 +119,14 @@ export class KubeApiTestServer {
     this.#watches = new WatchHub(this.#api, opts.bookmarkIntervalMs ?? 1000);
     this.#token = opts.token ?? randomBytes(16).toString('hex');
     this.#server = createServer((req, res) => void this.#handle(req, res));
+    this.#server.on('connection', () => this.#connections++);
+  }
+
+  #connections = 0;
+
+  /** TCP connections accepted so far (a client that reuses connections keeps this low). */
+  connectionsAccepted(): number {
+    return this.#connections;
   }
 
   static async start(opts: KubeApiTestServerOptions = {}): Promise<KubeApiTestServer> {
@@ -232,7 +240,7 @@ export class KubeApiTestServer {
     return this.#controllers?.runningPods(`${namespace}/${name}`) ?? 0;
   }
 
-  /** x-kubernetes-validations rules of installed CRDs that this server skips (outside its CEL subset). */
+  /** x-kubernetes-validations rules of installed CRDs that this server skips (libraries the CEL evaluator lacks). */
   unenforcedValidations(): UnenforcedValidation[] {
     return this.#registry
       .all()

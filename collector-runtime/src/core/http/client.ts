@@ -33,6 +33,41 @@ export interface HttpClientOptions {
   headers?: Record<string, string>;
   /** Retries after the first attempt for 429, 5xx and network errors (seeds: "default up to 3 times"). */
   maxRetries?: number;
+  /** A response body larger than this is refused (memory stays bounded); default MAX_RESPONSE_BYTES. */
+  maxResponseBytes?: number;
+}
+
+/** Far above a real page (Graph: 1,000 records of a few KiB), far below what would strain the pod's memory. */
+export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+
+/** A body larger than the limit: not retried (the same request would give the same page). */
+export class ResponseTooLargeError extends CollectorError {
+  constructor(url: string, limit: number, contentType: string | undefined) {
+    super(
+      'CR_ERR_API',
+      `error during API call to ${url}: the response (${contentType ?? 'no content type'}) is larger than ${limit} bytes; lower the page size (e.g. the service's top setting) so one page fits`,
+    );
+    this.name = 'ResponseTooLargeError';
+  }
+}
+
+/** Reads a body up to `limit` bytes; past it, stops reading (the connection is dropped) and throws. */
+async function readBodyText(
+  body: Dispatcher.ResponseData['body'],
+  limit: number,
+  tooLarge: () => Error,
+): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      body.destroy();
+      throw tooLarge();
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
 }
 
 /** Hands one service what it needs to talk HTTP; tokens and limiters are shared by key across services. */
@@ -101,6 +136,7 @@ function createHttpClient(
 ): HttpClient {
   const { clock } = shared;
   const maxRetries = opts.maxRetries ?? 5;
+  const maxBytes = opts.maxResponseBytes ?? MAX_RESPONSE_BYTES;
   let requests = 0;
 
   async function getJson<T>(url: string, signal: AbortSignal): Promise<HttpResponse<T>> {
@@ -127,10 +163,17 @@ function createHttpClient(
           signal,
         });
         for (const p of permits) p.done();
-        text = await res.body.text();
+        const type = res.headers['content-type'];
+        text = await readBodyText(
+          res.body,
+          maxBytes,
+          () =>
+            new ResponseTooLargeError(redactUrl(url), maxBytes, typeof type === 'string' ? type : undefined),
+        );
       } catch (err) {
         for (const p of permits) p.done();
         if (signal.aborted) throw signal.reason;
+        if (err instanceof ResponseTooLargeError) throw err;
         telemetry.apiRequest('error', (performance.now() - started) / 1000);
         if (retries >= maxRetries)
           throw new CollectorError(
@@ -143,7 +186,7 @@ function createHttpClient(
           );
         const wait = backoffDelay(retries++, { initialMs: 1000, maxMs: 60_000 });
         log.warn(
-          { err: (err as Error).message, url: redactUrl(url), waitMs: Math.round(wait) },
+          { err, url: redactUrl(url), waitMs: Math.round(wait) },
           'Retrying request after a network error',
         );
         await clock.sleep(wait, signal);
@@ -162,7 +205,8 @@ function createHttpClient(
         try {
           return { status, headers: res.headers, body: JSON.parse(text) as T };
         } catch {
-          throw new ApiError(status, redactUrl(url), `response is not JSON: ${text.slice(0, 200)}`, true);
+          // Never quote the body: a broken page holds user names and addresses.
+          throw new ApiError(status, redactUrl(url), text, true, res.headers['content-type'], 'not JSON');
         }
       }
       if (status === 401 && opts.tokens && token && !refreshedToken) {
@@ -173,7 +217,8 @@ function createHttpClient(
         continue;
       }
       const retryable = status === 429 || status >= 500;
-      if (!retryable || retries >= maxRetries) throw new ApiError(status, redactUrl(url), text, retryable);
+      if (!retryable || retries >= maxRetries)
+        throw new ApiError(status, redactUrl(url), text, retryable, res.headers['content-type']);
       let wait = parseRetryAfter(res.headers['retry-after'], clock.now());
       if (status === 429 && wait !== undefined) {
         // The budget is shared: hold every caller of the same API, not just this one.

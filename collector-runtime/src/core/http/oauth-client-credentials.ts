@@ -17,6 +17,8 @@ export interface TokenSource {
   get(signal?: AbortSignal): Promise<string>;
   /** The API rejected `token` (401): the next get() fetches a fresh one. */
   invalidate(token: string): void;
+  /** When the cached token expires (epoch ms, the endpoint's expires_in), if there is one. */
+  expiresAt(): number | undefined;
 }
 
 // Actionable meanings of the AADSTS codes a user can hit (research A3).
@@ -39,79 +41,99 @@ export interface TokenEvents {
   onRefresh?(result: 'success' | 'error'): void;
 }
 
+export interface IssuedToken {
+  accessToken: string;
+  /** As the endpoint said (v1 sends it as a string, v2 as an integer). */
+  expiresInSeconds: number;
+}
+
+/**
+ * One token request, no cache: what a token source does on a refresh, and what
+ * `devo-collector validate --check-credentials` does once per credential set.
+ * Throws CollectorError CR_ERR_INPUT_AUTH with the AADSTS reason and what to do about it.
+ */
+export async function requestToken(
+  creds: ClientCredentials,
+  deps: { dispatcher?: Dispatcher; signal?: AbortSignal } = {},
+): Promise<IssuedToken> {
+  const { signal } = deps;
+  const form = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: creds.clientId,
+    client_secret: creds.clientSecret,
+    ...creds.target,
+  });
+  const where = `Failed to fetch OAuth token from ${creds.tokenUrl}`;
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await request(creds.tokenUrl, {
+      method: 'POST',
+      body: form.toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      dispatcher: deps.dispatcher,
+      signal,
+      headersTimeout: 30_000,
+      bodyTimeout: 30_000,
+    });
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    throw new CollectorError('CR_ERR_INPUT_AUTH', `${where}: ${(err as Error).message}`, {
+      cause: err,
+      retryable: true,
+    });
+  }
+  const text = await res.body.text();
+  let body: Record<string, unknown> = {};
+  try {
+    body = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    /* non-JSON bodies are reported as text below */
+  }
+  if (res.statusCode !== 200 || typeof body.access_token !== 'string') {
+    const codes = Array.isArray(body.error_codes) ? (body.error_codes as number[]) : [];
+    const code = codes[0];
+    const hint = code !== undefined ? AADSTS_HINTS[code] : undefined;
+    const desc =
+      typeof body.error_description === 'string' ? body.error_description.split(/\r?\n/)[0] : undefined;
+    const detail = desc ?? truncate(text, 300);
+    throw new CollectorError(
+      'CR_ERR_INPUT_AUTH',
+      `${where}: HTTP ${res.statusCode} ${String(body.error ?? '')} ${detail}${hint ? ` (${hint})` : ''}`.replace(
+        /\s+/g,
+        ' ',
+      ),
+      {
+        retryable:
+          res.statusCode >= 500 ||
+          body.error === 'temporarily_unavailable' ||
+          RETRYABLE_AADSTS.has(code ?? -1),
+      },
+    );
+  }
+  // v1 endpoints send numbers as strings; v2 as integers.
+  return { accessToken: body.access_token, expiresInSeconds: Number(body.expires_in ?? 3599) };
+}
+
 export function clientCredentialsTokenSource(
   creds: ClientCredentials,
   deps: { clock: Clock; dispatcher?: Dispatcher; events?: TokenEvents; refreshMarginMs?: number },
 ): TokenSource {
-  let cached: { token: string; expiresAt: number } | undefined;
+  let cached: { token: string; refreshAt: number; expiresAt: number } | undefined;
   let inflight: Promise<string> | undefined;
 
   async function fetchToken(signal?: AbortSignal): Promise<string> {
-    const form = new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: creds.clientId,
-      client_secret: creds.clientSecret,
-      ...creds.target,
-    });
-    const where = `Failed to fetch OAuth token from ${creds.tokenUrl}`;
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await request(creds.tokenUrl, {
-        method: 'POST',
-        body: form.toString(),
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        dispatcher: deps.dispatcher,
-        signal,
-        headersTimeout: 30_000,
-        bodyTimeout: 30_000,
-      });
-    } catch (err) {
-      if (signal?.aborted) throw err;
-      throw new CollectorError('CR_ERR_INPUT_AUTH', `${where}: ${(err as Error).message}`, {
-        cause: err,
-        retryable: true,
-      });
-    }
-    const text = await res.body.text();
-    let body: Record<string, unknown> = {};
-    try {
-      body = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      /* non-JSON bodies are reported as text below */
-    }
-    if (res.statusCode !== 200 || typeof body.access_token !== 'string') {
-      const codes = Array.isArray(body.error_codes) ? (body.error_codes as number[]) : [];
-      const code = codes[0];
-      const hint = code !== undefined ? AADSTS_HINTS[code] : undefined;
-      const desc =
-        typeof body.error_description === 'string' ? body.error_description.split(/\r?\n/)[0] : undefined;
-      const detail = desc ?? truncate(text, 300);
-      throw new CollectorError(
-        'CR_ERR_INPUT_AUTH',
-        `${where}: HTTP ${res.statusCode} ${String(body.error ?? '')} ${detail}${hint ? ` (${hint})` : ''}`.replace(
-          /\s+/g,
-          ' ',
-        ),
-        {
-          retryable:
-            res.statusCode >= 500 ||
-            body.error === 'temporarily_unavailable' ||
-            RETRYABLE_AADSTS.has(code ?? -1),
-        },
-      );
-    }
-    // v1 endpoints send numbers as strings; v2 as integers.
-    const lifetimeMs = Number(body.expires_in ?? 3599) * 1000;
+    const issued = await requestToken(creds, { dispatcher: deps.dispatcher, signal });
+    const lifetimeMs = issued.expiresInSeconds * 1000;
     const now = deps.clock.now();
     // Refresh 5 minutes early, or at 80 % of a short lifetime.
     const margin = Math.min(deps.refreshMarginMs ?? 300_000, lifetimeMs * 0.2);
-    cached = { token: body.access_token, expiresAt: now + lifetimeMs - margin };
-    return body.access_token;
+    cached = { token: issued.accessToken, refreshAt: now + lifetimeMs - margin, expiresAt: now + lifetimeMs };
+    return issued.accessToken;
   }
 
   return {
     async get(signal) {
-      if (cached && deps.clock.now() < cached.expiresAt) return cached.token;
+      if (cached && deps.clock.now() < cached.refreshAt) return cached.token;
       if (!inflight) {
         inflight = fetchToken(signal)
           .then(
@@ -130,6 +152,9 @@ export function clientCredentialsTokenSource(
     },
     invalidate(token) {
       if (cached?.token === token) cached = undefined;
+    },
+    expiresAt() {
+      return cached?.expiresAt;
     },
   };
 }

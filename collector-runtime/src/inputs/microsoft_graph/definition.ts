@@ -1,5 +1,6 @@
 // The microsoft_graph_audit and microsoft_graph_security inputs (seed 003, collector 2.x).
-import type { InputDefinition, ServiceDefinition } from '../definition.ts';
+import type { InputConfig, InputDefinition, ServiceDefinition } from '../definition.ts';
+import { graphEndpoints } from './endpoints.ts';
 import { fail, type Walk } from '../../config/schema.ts';
 import { GRAPH_SERVICES } from './services.ts';
 import { createGraphSnapshotPuller, createGraphWindowPuller } from './graph-puller.ts';
@@ -87,6 +88,13 @@ const inputBase = {
   credentials: graphCredentials,
   settings: graphInputSettings,
   detectLegacy,
+  // `validate --check-credentials`: every Graph service of an input asks for the same token.
+  tokenRequests: (raw: InputConfig) => {
+    const input = raw as unknown as GraphInput;
+    const ep = graphEndpoints(input);
+    const { client_id: clientId, client_secret: clientSecret } = input.credentials;
+    return [{ tokenUrl: ep.tokenUrl, clientId, clientSecret, target: { scope: ep.scope } }];
+  },
 };
 
 export const microsoftGraphAudit: InputDefinition = {

@@ -316,6 +316,12 @@ test('a tenant without a P1/P2 licence fails signIns clearly while the other ser
       30_000,
       'signIns setup to fail',
     );
+    // The audits were delivered page by page; their pull counts as done only once it ends.
+    await waitFor(
+      () => run.runtime.readiness().services.some((s) => s.service === 'directory_audits' && s.lastPullOk),
+      30_000,
+      'the directory audits pull to end',
+    );
     const report = run.runtime.readiness();
     assert.equal(report.ready, false);
     const signIns = report.services.find((s) => s.service === 'signIns')!;

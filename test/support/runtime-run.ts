@@ -1,0 +1,93 @@
+// Test harness: the real runtime (config file → loadConfig → startRuntime) writing to a real rsyslog
+// mTLS receiver, in the Docker layout (certs/, config/, state/) under `home`. Each run tags its events
+// with its own @devo_environment so one receiver can serve every test in a file.
+import { parseLogLine } from './log-lines.ts';
+import { mkdir, writeFile, copyFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { stringify } from 'yaml';
+import { loadConfig } from '../../collector-runtime/src/config/load.ts';
+import { startRuntime, type Runtime } from '../../collector-runtime/src/core/runtime.ts';
+import { createLogger } from '../../collector-runtime/src/logging/logger.ts';
+import type { Clock } from '../../collector-runtime/src/core/clock.ts';
+import type { TestPki } from './tls-certs.ts';
+
+export interface RuntimeRunOptions {
+  home: string;
+  pki: TestPki;
+  receiverPort: number;
+  clock?: Clock;
+  /** globals.name */
+  name: string;
+  inputs: Record<string, unknown>;
+  /** Extra keys for outputs.devo_1.config (queue sizes and the like). */
+  output?: Record<string, unknown>;
+}
+
+export interface RuntimeRun {
+  runtime: Runtime;
+  logs: Record<string, unknown>[];
+  stop(): Promise<void>;
+}
+
+export async function startRuntimeRun(o: RuntimeRunOptions): Promise<RuntimeRun> {
+  await mkdir(join(o.home, 'certs'), { recursive: true });
+  await mkdir(join(o.home, 'config'), { recursive: true });
+  await copyFile(o.pki.caCert, join(o.home, 'certs', 'chain.crt'));
+  await copyFile(o.pki.clientCert, join(o.home, 'certs', 'client.crt'));
+  await copyFile(o.pki.clientKey, join(o.home, 'certs', 'client.key'));
+  const config = {
+    globals: {
+      id: 'test',
+      name: o.name,
+      persistence: { type: 'filesystem', config: { directory_name: 'state' } },
+      metrics: { host: '127.0.0.1', port: 0 },
+      shutdown_timeout_seconds: 20,
+    },
+    outputs: {
+      devo_1: {
+        type: 'devo_platform',
+        config: {
+          address: 'localhost',
+          port: o.receiverPort,
+          chain: 'chain.crt',
+          cert: 'client.crt',
+          key: 'client.key',
+          ...o.output,
+        },
+      },
+    },
+    inputs: o.inputs,
+  };
+  const file = join(o.home, 'config', 'config.yaml');
+  await writeFile(file, stringify(config));
+  const { config: loaded } = await loadConfig({ configPath: file, env: {} });
+  const logs: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) logs.push(parseLogLine(line));
+      cb();
+    },
+  });
+  const log = createLogger({ destination, level: 'debug' });
+  const runtime = await startRuntime(loaded, { log, env: {}, ...(o.clock ? { clock: o.clock } : {}) });
+  return { runtime, logs, stop: () => runtime.stop('test finished') };
+}
+
+export interface ReceivedEvent {
+  tag: string;
+  host: string;
+  record: Record<string, unknown>;
+}
+
+/** Parses rsyslog's raw lines (`<14>TIME HOST TAG: JSON`) and keeps those of one environment. */
+export function eventsOf(lines: string[], environment: string): ReceivedEvent[] {
+  const out: ReceivedEvent[] = [];
+  for (const line of lines) {
+    const m = /^<14>\S+ (\S+) (\S+): (.*)$/.exec(line);
+    if (!m) continue;
+    const record = JSON.parse(m[3]!) as Record<string, unknown>;
+    if (record['@devo_environment'] === environment) out.push({ host: m[1]!, tag: m[2]!, record });
+  }
+  return out;
+}
