@@ -13,6 +13,7 @@ const benchmarks = [
   'test/bench/image-sizes.ts',
   'test/bench/runtime-soak.ts',
   'test/bench/proofpoint-stream.ts',
+  'test/bench/dedup-throughput.ts',
 ];
 
 let failed = 0;

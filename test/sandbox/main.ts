@@ -16,6 +16,7 @@ import {
   startGraphSimulator,
   type GraphService,
 } from '../simulators/graph/server.ts';
+import * as o365 from '../simulators/office365/server.ts';
 import { startExchangeTraceSimulator } from '../simulators/exchange-message-trace/server.ts';
 import { SIM_POD_CLUSTER, SIM_POD_TOKEN, startPodSimulator } from '../simulators/proofpoint/server.ts';
 import { pino } from 'pino';
@@ -59,6 +60,15 @@ async function main(): Promise<void> {
     sim.addRecords('alerts_v2', 1, { from: t - 120_000, to: t - 60_000 });
   }, 5_000);
 
+  // Office 365 Management Activity: a day of content per content type, then a trickle.
+  const o365Sim = await o365.startOffice365Simulator({ seed: 7 });
+  for (const type of o365.CONTENT_TYPES)
+    o365Sim.addActivity(type, 2000, { from: now - 26 * HOUR, to: now - 2 * HOUR }, { lateRate: 0 });
+  const o365Live = setInterval(() => {
+    const t = Date.now();
+    for (const type of o365.CONTENT_TYPES)
+      o365Sim.addActivity(type, 20, { from: t - 91 * 60_000, to: t - 90 * 60_000 }, { lateRate: 0 });
+  }, 30_000);
   // Exchange message trace: a day of mail flow, read 10 minutes behind (see examples/sandbox/config.yaml).
   const traceSim = await startExchangeTraceSimulator({ seed: 7 });
   traceSim.addRows({ count: 1500, from: now - 24 * HOUR, to: now - 15 * 60_000 });
@@ -77,6 +87,9 @@ async function main(): Promise<void> {
     TENANT_ID: SIM_TENANT_ID,
     CLIENT_ID: SIM_CLIENT_ID,
     START_TIME: new Date(now - 24 * HOUR).toISOString().replace(/\.\d+Z$/, 'Z'),
+    O365_URL: o365Sim.url,
+    O365_TENANT_ID: o365.SIM_TENANT_ID,
+    O365_CLIENT_ID: o365.SIM_CLIENT_ID,
     POD_URL: pod.url,
     POD_CLUSTER: SIM_POD_CLUSTER,
   };
@@ -89,6 +102,7 @@ async function main(): Promise<void> {
   const env = {
     ...process.env,
     SANDBOX_CLIENT_SECRET: SIM_CLIENT_SECRET,
+    SANDBOX_O365_SECRET: o365.SIM_CLIENT_SECRET,
     SANDBOX_POD_API_KEY: SIM_POD_TOKEN,
   };
   const { config } = await loadConfig({ configPath: configFile, env });
@@ -100,6 +114,7 @@ async function main(): Promise<void> {
   const out = (s: string) => process.stdout.write(`${s}\n`);
   out(`Sandbox running in ${home}`);
   out(`  Graph simulator   ${sim.url}`);
+  out(`  Office 365 sim    ${o365Sim.url}`);
   out(`  PoD simulator     ${pod.url}`);
   out(`  Devo receiver     127.0.0.1:${receiver.port} (mutual TLS; lines in ${join(home, 'received.log')})`);
   out(`  Metrics           http://127.0.0.1:${runtime.metricsPort}/metrics  (also /healthz, /readyz)`);
@@ -138,9 +153,11 @@ async function main(): Promise<void> {
     out(`\nReceived ${sig}: stopping`);
     clearInterval(timer);
     clearInterval(live);
+    clearInterval(o365Live);
     await runtime.stop(sig);
     await report();
     await sim.close();
+    await o365Sim.close();
     await traceSim.close();
     for (const stopPod of podStops) stopPod();
     await pod.close();

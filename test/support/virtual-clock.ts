@@ -11,7 +11,9 @@ export function virtualClock(
     async sleep(ms, signal) {
       if (signal?.aborted) throw signal.reason;
       now += Math.max(0, ms);
-      await Promise.resolve();
+      // Yield to the event loop as a real sleep does: a loop whose pulls need no I/O (nothing to do)
+      // would otherwise spin on microtasks and starve every timer and socket of the process.
+      await new Promise((resolve) => setImmediate(resolve));
     },
     advance(ms) {
       now += ms;

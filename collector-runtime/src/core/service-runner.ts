@@ -200,6 +200,7 @@ export class ServiceRunner {
       clock,
       telemetry,
       http: this.#d.http,
+      stateLimitBytes: this.#d.store.limitBytes,
       state: loaded.value,
       commit: async (events, nextState) => {
         telemetry.committing(events.length);

@@ -65,6 +65,8 @@ export interface PullerContext<S = unknown, Svc = ServiceConfig, In = InputConfi
   readonly clock: Clock;
   readonly telemetry: ServiceTelemetry;
   readonly http: HttpClientFactory;
+  /** What the state store can hold for all services together (ConfigMap: 1 MiB); undefined = no limit. */
+  readonly stateLimitBytes?: number;
   /** The state saved by the last commit, after migration; undefined on first run or after a reset. */
   readonly state: S | undefined;
   /**

@@ -5,12 +5,14 @@ import {
   microsoftGraphAudit,
   microsoftGraphSecurity,
 } from './microsoft_graph/definition.ts';
+import { office365 } from './office365/definition.ts';
 import { office365ExchangeMessage } from './office365_exchange_message/definition.ts';
 import { proofpointOnDemand } from './proofpoint_on_demand/definition.ts';
 
 const definitions: readonly InputDefinition[] = [
   microsoftGraphAudit,
   microsoftGraphSecurity,
+  office365,
   office365ExchangeMessage,
   proofpointOnDemand,
 ];

@@ -32,6 +32,12 @@ export function createCollectorMetrics(registry: Registry = new Registry()) {
       labelNames: [...svc, 'reason'],
       registers: r,
     }),
+    eventsLost: new Counter({
+      name: 'devo_collector_events_lost_total',
+      help: 'Content the vendor no longer serves, lost before it could be fetched (by reason; Office 365 counts expired blobs)',
+      labelNames: [...svc, 'reason'],
+      registers: r,
+    }),
     eventsOversize: new Counter({
       name: 'devo_collector_events_oversize_total',
       help: 'Events larger than the recommended 64 KiB (sent anyway)',
@@ -74,12 +80,6 @@ export function createCollectorMetrics(registry: Registry = new Registry()) {
       name: 'devo_collector_request_period_seconds',
       help: "The service's request_period_in_seconds (alerts compare the last successful pull with it)",
       labelNames: svc,
-      registers: r,
-    }),
-    eventsLost: new Counter({
-      name: 'devo_collector_events_lost_total',
-      help: 'Events the vendor expired or dropped before they could be fetched, by reason (counted, never silent)',
-      labelNames: [...svc, 'reason'],
       registers: r,
     }),
     lastSuccessfulPull: new Gauge({

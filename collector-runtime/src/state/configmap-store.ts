@@ -100,6 +100,7 @@ export function configMapStore(opts: ConfigMapStoreOptions): StateStore {
 
   return {
     kind: 'configmap',
+    limitBytes: CONFIGMAP_LIMIT_BYTES,
     async get(key) {
       return (await load())?.data?.[key];
     },

@@ -2,6 +2,8 @@
 
 export interface StateStore {
   readonly kind: string;
+  /** Bytes all documents together may take (ConfigMap: 1 MiB); undefined = no practical limit. */
+  readonly limitBytes?: number;
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string): Promise<void>;
   delete(key: string): Promise<void>;

@@ -47,7 +47,7 @@ async function render(args: string[], files: Record<string, string> = {}) {
 
 test('examples/ holds a Collector and its Services per source; Microsoft Graph has all eight Services', () => {
   const files = exampleCrFiles().map((f) => relative(ROOT, f));
-  for (const source of ['microsoft-graph', 'exchange-message-trace', 'proofpoint-on-demand'])
+  for (const source of ['microsoft-graph', 'office365', 'exchange-message-trace', 'proofpoint-on-demand'])
     for (const file of ['collector.yaml', 'services.yaml'])
       assert.ok(files.includes(`examples/${source}/${file}`), `examples/${source}/${file}`);
   const services = parseAllDocuments(

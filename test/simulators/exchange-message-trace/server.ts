@@ -5,10 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { aadstsBody } from '../graph/aadsts-error.ts';
+import { aadstsBody } from '../entra/aadsts-error.ts';
 import { GraphError, graphErrorBody } from '../graph/graph-errors.ts';
 import {
   GRAPH_RESOURCES,
+  GRAPH_ROLES,
   header,
   readBody,
   SIM_CLIENT_ID,
@@ -18,8 +19,8 @@ import {
 } from '../graph/server.ts';
 import { systemClock, type SimClock } from '../graph/sim-clock.ts';
 import { formatRetryAfter, SlidingWindowThrottle, type ThrottleBudget } from '../graph/throttle.ts';
-import { handleTokenRequest, type TokenEndpointVersion } from '../graph/token-endpoint.ts';
-import { TokenIssuer } from '../graph/token-issuer.ts';
+import { handleTokenRequest, type TokenEndpointVersion } from '../entra/token-endpoint.ts';
+import { TokenIssuer } from '../entra/token-issuer.ts';
 import { messageTracesPage, type TimeWindow } from './graph-message-traces.ts';
 import {
   LEGACY_MESSAGES,
@@ -97,7 +98,7 @@ class Simulator implements ExchangeTraceSimulator {
   readonly #server: ReturnType<typeof createServer>;
   readonly #clock: SimClock;
   readonly #rows: TraceRows;
-  readonly #tokens = new TokenIssuer();
+  readonly #tokens = new TokenIssuer(GRAPH_ROLES);
   readonly #throttle: SlidingWindowThrottle | null;
   readonly #log: TraceRequestLogEntry[] = [];
   readonly #opts: ExchangeTraceSimulatorOptions;

@@ -8,7 +8,7 @@ import type { CollectionPages } from './collection-pages.ts';
 import { DEFAULT_ALERTS_PARTIAL_EVERY, takeForced429, takeForced5xx, type Scenario } from './scenario.ts';
 import type { StatsRecorder } from './stats.ts';
 import { formatRetryAfter, type SlidingWindowThrottle } from './throttle.ts';
-import type { TokenIssuer } from './token-issuer.ts';
+import type { TokenIssuer } from '../entra/token-issuer.ts';
 
 export interface GraphRequestDeps {
   readonly tokens: TokenIssuer;

@@ -4,7 +4,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { aadstsBody } from './aadsts-error.ts';
 import { CollectionPages } from './collection-pages.ts';
 import { endpointForPath, type GraphService } from './endpoints.ts';
 import { GraphData, type TimeRange } from './graph-data.ts';
@@ -15,8 +14,8 @@ import type { Scenario } from './scenario.ts';
 import { systemClock, type SimClock } from './sim-clock.ts';
 import { StatsRecorder, type GraphSimulatorStats } from './stats.ts';
 import { SlidingWindowThrottle } from './throttle.ts';
-import { handleTokenRequest, type TokenEndpointVersion } from './token-endpoint.ts';
-import { TokenIssuer } from './token-issuer.ts';
+import { answerTokenRequest, tokenRoute } from '../entra/token-route.ts';
+import { TokenIssuer } from '../entra/token-issuer.ts';
 
 export type { GraphService } from './endpoints.ts';
 export type { GraphRecord } from './records.ts';
@@ -66,9 +65,15 @@ export interface GraphSimulator {
   revokeTokens(): void;
 }
 
-const TOKEN_PATH = /^\/([^/]+)\/oauth2\/(v2\.0\/)?token\/?$/i;
 const GRAPH_CONTENT_TYPE =
   'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+/** The app roles a token for this simulator carries (Graph application permissions). */
+export const GRAPH_ROLES = [
+  'AuditLog.Read.All',
+  'Directory.Read.All',
+  'SecurityEvents.Read.All',
+  'SecurityAlert.Read.All',
+];
 const MAX_BODY_BYTES = 1 << 20;
 
 export function readBody(req: IncomingMessage): Promise<string> {
@@ -95,7 +100,7 @@ class Simulator implements GraphSimulator {
   readonly #server: ReturnType<typeof createServer>;
   readonly #clock: SimClock;
   readonly #data: GraphData;
-  readonly #tokens = new TokenIssuer();
+  readonly #tokens = new TokenIssuer(GRAPH_ROLES);
   readonly #stats = new StatsRecorder();
   readonly #graph: GraphRequests;
   readonly #opts: Required<Omit<GraphSimulatorOptions, 'clock' | 'seed' | 'throttle'>>;
@@ -172,19 +177,12 @@ class Simulator implements GraphSimulator {
         headers: { ...err.headers },
       });
     try {
-      const tokenRoute = TOKEN_PATH.exec(url.pathname);
-      if (tokenRoute !== null) {
-        const version: TokenEndpointVersion = tokenRoute[2] === undefined ? 'v1' : 'v2';
-        endpointName = `token_${version}`;
-        const reply = handleTokenRequest(
-          {
-            version,
-            tenant: decodeURIComponent(tokenRoute[1] ?? ''),
-            method: req.method ?? 'GET',
-            contentType: header(req, 'content-type'),
-            body: await readBody(req),
-            authorization: header(req, 'authorization'),
-          },
+      const token = tokenRoute(url.pathname);
+      if (token !== undefined) {
+        endpointName = `token_${token.version}`;
+        const reply = await answerTokenRequest(
+          req,
+          token,
           {
             ...this.#opts,
             tenantDomain: SIM_TENANT_DOMAIN,
@@ -193,17 +191,11 @@ class Simulator implements GraphSimulator {
             failSecret: this.scenario.failSecret === true,
           },
           this.#tokens,
+          { requestId, clientRequestId },
           at,
         );
         if (reply.ok) this.#stats.tokensIssued += 1;
-        const headers = {
-          'Content-Type': 'application/json; charset=utf-8',
-          'Cache-Control': 'no-store, no-cache',
-          Pragma: 'no-cache',
-          'x-ms-request-id': requestId,
-        };
-        if (reply.ok) send(200, reply.body, headers);
-        else send(reply.error.status, aadstsBody(reply.error, at, clientRequestId), headers);
+        send(reply.status, reply.body, reply.headers);
         return;
       }
       const endpoint = endpointForPath(url.pathname);

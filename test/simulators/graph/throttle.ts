@@ -17,17 +17,18 @@ export const THROTTLE_BUDGETS: Readonly<Record<ThrottleGroup, ThrottleBudget>> =
 export type ThrottleDecision =
   { readonly admitted: true } | { readonly admitted: false; readonly retryAfterMs: number };
 
-export class SlidingWindowThrottle {
-  readonly #budgets: Readonly<Record<ThrottleGroup, ThrottleBudget>>;
+/** Budgets by group name; the Graph groups unless a simulator gives its own. */
+export class SlidingWindowThrottle<G extends string = ThrottleGroup> {
+  readonly #budgets: Readonly<Record<string, ThrottleBudget>>;
   readonly #arrivals = new Map<string, number[]>();
 
-  constructor(budgets: Readonly<Record<ThrottleGroup, ThrottleBudget>> = THROTTLE_BUDGETS) {
-    this.#budgets = budgets;
+  constructor(budgets?: Readonly<Record<G, ThrottleBudget>>) {
+    this.#budgets = budgets ?? THROTTLE_BUDGETS;
   }
 
   /** `key` identifies the tenant and app; the group's budget is shared by all its endpoints. */
-  admit(group: ThrottleGroup, key: string, now: number): ThrottleDecision {
-    const { limit, windowMs } = this.#budgets[group];
+  admit(group: G, key: string, now: number): ThrottleDecision {
+    const { limit, windowMs } = this.#budgets[group]!;
     const id = `${group}\u0000${key}`;
     let arrivals = this.#arrivals.get(id);
     if (arrivals === undefined) {

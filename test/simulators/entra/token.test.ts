@@ -7,8 +7,8 @@ import {
   SIM_TENANT_ID,
   startGraphSimulator,
   type GraphSimulator,
-} from './server.ts';
-import { GOOD_FORM, manualClock, tokenRequest } from './sim-client.ts';
+} from '../graph/server.ts';
+import { GOOD_FORM, manualClock, tokenRequest } from '../graph/sim-client.ts';
 
 const clock = manualClock();
 let sim: GraphSimulator;

@@ -16,17 +16,16 @@ export type TokenCheck =
   | { readonly valid: true; readonly token: IssuedToken }
   | { readonly valid: false; readonly reason: 'missing' | 'unknown' | 'expired' | 'revoked' };
 
-export const GRAPH_ROLES = [
-  'AuditLog.Read.All',
-  'Directory.Read.All',
-  'SecurityEvents.Read.All',
-  'SecurityAlert.Read.All',
-];
-
 const b64 = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 export class TokenIssuer {
   readonly #tokens = new Map<string, IssuedToken & { revoked: boolean }>();
+  /** Application roles the `roles` claim lists (the API's permissions granted to the app). */
+  readonly #roles: readonly string[];
+
+  constructor(roles: readonly string[]) {
+    this.#roles = roles;
+  }
 
   issue(
     tenantId: string,
@@ -37,7 +36,7 @@ export class TokenIssuer {
   ): IssuedToken {
     const iat = Math.floor(now / 1000);
     const exp = iat + lifetimeSeconds;
-    const header = { typ: 'JWT', alg: 'RS256', x5t: 'sim-graph', kid: 'sim-graph' };
+    const header = { typ: 'JWT', alg: 'RS256', x5t: 'sim-entra', kid: 'sim-entra' };
     const claims = {
       aud: audience,
       iss: `https://sts.windows.net/${tenantId}/`,
@@ -50,7 +49,7 @@ export class TokenIssuer {
       idp: `https://sts.windows.net/${tenantId}/`,
       idtyp: 'app',
       oid: randomUUID(),
-      roles: GRAPH_ROLES,
+      roles: this.#roles,
       sub: randomUUID(),
       tid: tenantId,
       uti: randomBytes(16).toString('base64url'),

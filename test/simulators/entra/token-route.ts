@@ -1,0 +1,84 @@
+// The token endpoints as an HTTP route any simulator can mount: `/{tenant}/oauth2/token` (v1) and
+// `/{tenant}/oauth2/v2.0/token` (v2), answered with Entra's headers and AADSTS error bodies.
+
+import type { IncomingMessage } from 'node:http';
+import { aadstsBody } from './aadsts-error.ts';
+import { handleTokenRequest, type TokenEndpointConfig, type TokenEndpointVersion } from './token-endpoint.ts';
+import type { TokenIssuer } from './token-issuer.ts';
+
+const TOKEN_PATH = /^\/([^/]+)\/oauth2\/(v2\.0\/)?token\/?$/i;
+const MAX_BODY_BYTES = 1 << 20;
+
+export interface TokenRoute {
+  readonly version: TokenEndpointVersion;
+  readonly tenant: string;
+}
+
+/** The token route a path names, or undefined when it is not a token endpoint. */
+export function tokenRoute(pathname: string): TokenRoute | undefined {
+  const m = TOKEN_PATH.exec(pathname);
+  if (m === null) return undefined;
+  return { version: m[2] === undefined ? 'v1' : 'v2', tenant: decodeURIComponent(m[1] ?? '') };
+}
+
+export function requestHeader(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export interface TokenReply {
+  readonly ok: boolean;
+  readonly status: number;
+  readonly body: object;
+  readonly headers: Record<string, string>;
+}
+
+/** Reads the request body and answers it as Entra would. */
+export async function answerTokenRequest(
+  req: IncomingMessage,
+  route: TokenRoute,
+  config: TokenEndpointConfig,
+  issuer: TokenIssuer,
+  ids: { requestId: string; clientRequestId: string },
+  now: number,
+): Promise<TokenReply> {
+  const reply = handleTokenRequest(
+    {
+      ...route,
+      method: req.method ?? 'GET',
+      contentType: requestHeader(req, 'content-type'),
+      body: await readBody(req),
+      authorization: requestHeader(req, 'authorization'),
+    },
+    config,
+    issuer,
+    now,
+  );
+  const headers = {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store, no-cache',
+    Pragma: 'no-cache',
+    'x-ms-request-id': ids.requestId,
+  };
+  return reply.ok
+    ? { ok: true, status: 200, body: reply.body, headers }
+    : {
+        ok: false,
+        status: reply.error.status,
+        body: aadstsBody(reply.error, now, ids.clientRequestId),
+        headers,
+      };
+}
