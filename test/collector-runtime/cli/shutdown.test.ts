@@ -12,7 +12,8 @@ import {
   startGraphSimulator,
   type GraphSimulator,
 } from '../../simulators/graph/server.ts';
-import { eventsOf, waitFor } from '../inputs/microsoft_graph/graph-run.ts';
+import { eventsOf } from '../inputs/microsoft_graph/graph-run.ts';
+import { waitFor } from '../../support/wait.ts';
 import { graphCliConfig, runCli, writeHome } from './cli-run.ts';
 
 let dir: string;
@@ -54,7 +55,7 @@ test('SIGTERM mid-pull flushes, persists and exits 0; the restart resumes with n
   const received = async () => eventsOf(await receiver.lines(), 'shutdown');
 
   const first = runCli(home);
-  await waitFor(async () => (await received()).length >= 200, 60_000, 'the first pages');
+  await waitFor('the first pages', async () => (await received()).length >= 200, 60_000, 100);
   first.child.kill('SIGTERM');
   const t0 = Date.now();
   assert.equal(await first.exit, 0, first.logs());
@@ -75,7 +76,7 @@ test('SIGTERM mid-pull flushes, persists and exits 0; the restart resumes with n
 
   const second = runCli(home);
   try {
-    await waitFor(async () => (await received()).length >= 1200, 90_000, 'the rest after the restart');
+    await waitFor('the rest after the restart', async () => (await received()).length >= 1200, 90_000, 100);
     await new Promise((r) => setTimeout(r, 1000));
     const ids = (await received()).map((e) => String(e.record.id)).sort();
     assert.deepEqual(

@@ -15,10 +15,10 @@ import {
   ALERT_PROVIDER_TAGS,
   SIGN_IN_TYPE_TAGS,
 } from '../../../../collector-runtime/src/inputs/microsoft_graph/services.ts';
+import { waitFor } from '../../../support/wait.ts';
 import {
   eventsOf,
   startGraphRun,
-  waitFor,
   type GraphRun,
   type GraphRunOptions,
   type ReceivedEvent,
@@ -102,17 +102,20 @@ test('every service delivers every record exactly once with its tag, across pagi
       'secure_score_control_profiles',
     ];
     const total = services.reduce((n, sv) => n + sim.records(sv).length, 0);
-    await waitFor(async () => (await received(environment)).length >= total, 90_000, `${total} events`).catch(
-      async (err) => {
-        const tags: Record<string, number> = {};
-        for (const e of await received(environment)) tags[e.tag] = (tags[e.tag] ?? 0) + 1;
-        const want = Object.fromEntries(services.map((sv) => [sv, sim.records(sv).length]));
-        const problems = run.logs.filter((l) => Number(l.level) >= 40).slice(0, 5);
-        throw new Error(
-          `${(err as Error).message}: got ${JSON.stringify(tags)}, want ${JSON.stringify(want)}, logs ${JSON.stringify(problems)}`,
-        );
-      },
-    );
+    await waitFor(
+      `${total} events`,
+      async () => (await received(environment)).length >= total,
+      90_000,
+      100,
+    ).catch(async (err) => {
+      const tags: Record<string, number> = {};
+      for (const e of await received(environment)) tags[e.tag] = (tags[e.tag] ?? 0) + 1;
+      const want = Object.fromEntries(services.map((sv) => [sv, sim.records(sv).length]));
+      const problems = run.logs.filter((l) => Number(l.level) >= 40).slice(0, 5);
+      throw new Error(
+        `${(err as Error).message}: got ${JSON.stringify(tags)}, want ${JSON.stringify(want)}, logs ${JSON.stringify(problems)}`,
+      );
+    });
     // One more pull of every service must add nothing.
     await new Promise((r) => setTimeout(r, (65 * 1000) / SPEED));
     const events = await received(environment);
@@ -172,9 +175,9 @@ test('a 429 storm and tokens revoked mid-pagination lose and repeat nothing', as
   sim.scenario.force429 = { count: 6, retryAfter: '1.5' };
   const run = await launch({ audit: { directory_audits: { start_time_in_utc: start } } });
   try {
-    await waitFor(() => (sim.stats().requests.directory_audits ?? 0) >= 9, 60_000, 'a few pages');
+    await waitFor('a few pages', () => (sim.stats().requests.directory_audits ?? 0) >= 9, 60_000, 100);
     sim.revokeTokens();
-    await waitFor(async () => (await received(environment)).length >= 2000, 90_000, '2000 events');
+    await waitFor('2000 events', async () => (await received(environment)).length >= 2000, 90_000, 100);
     await new Promise((r) => setTimeout(r, 500));
     assertExactlyOnce(await received(environment), sim.records('directory_audits'), 'directory_audits');
     const stats = sim.stats();
@@ -196,9 +199,10 @@ test('a restart mid-window resumes from the checkpoint with no gap and no duplic
   };
   let run = await launch({ audit: services });
   await waitFor(
+    '1000 events before the restart',
     async () => (await received(environment)).length >= 1000,
     60_000,
-    '1000 events before the restart',
+    100,
   );
   await run.stop();
   const before = (await received(environment)).length;
@@ -209,7 +213,7 @@ test('a restart mid-window resumes from the checkpoint with no gap and no duplic
   assert.ok(Date.parse(state.data.last_event_time_in_utc) < t - 5 * MIN, 'the checkpoint did not run ahead');
   run = await launch({ audit: services });
   try {
-    await waitFor(async () => (await received(environment)).length >= 4000, 90_000, 'all 4000 events');
+    await waitFor('all 4000 events', async () => (await received(environment)).length >= 4000, 90_000, 100);
     await new Promise((r) => setTimeout(r, (65 * 1000) / SPEED));
     assertExactlyOnce(
       await received(environment),
@@ -232,7 +236,7 @@ test('changing start_time_in_utc wipes that service state and re-pulls its histo
     provisioning_audits: { start_time_in_utc: start },
   };
   let run = await launch({ audit });
-  await waitFor(async () => (await received(environment)).length >= 500, 60_000, '500 events');
+  await waitFor('500 events', async () => (await received(environment)).length >= 500, 60_000, 100);
   await run.stop();
   const earlier = new Date(Date.parse(start) - 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
   const configFile = join(home, 'config', 'config.yaml');
@@ -241,13 +245,19 @@ test('changing start_time_in_utc wipes that service state and re-pulls its histo
   await writeFile(configFile, stringify(config));
   run = await launch({ audit: config.inputs.microsoft_graph_audit.services });
   try {
-    await waitFor(async () => (await received(environment)).length >= 800, 60_000, 'the re-pulled history');
     await waitFor(
+      'the re-pulled history',
+      async () => (await received(environment)).length >= 800,
+      60_000,
+      100,
+    );
+    await waitFor(
+      'two provisioning pulls after the restart',
       () =>
         run.logs.filter((l) => l.msg === 'Finished a pull' && l.service === 'provisioning_audits').length >=
         2,
       60_000,
-      'two provisioning pulls after the restart',
+      100,
     );
     const events = await received(environment);
     assert.equal(
@@ -282,16 +292,17 @@ test('records that arrive late behind the watermark are collected exactly once',
   });
   try {
     const first = sim.records('signIns').length;
-    await waitFor(async () => (await received(environment)).length >= first, 60_000, 'the first pull');
+    await waitFor('the first pull', async () => (await received(environment)).length >= first, 60_000, 100);
     sim.insertLate('signIns_v2', 30, clock.now() - 4 * MIN);
     const total = sim.records('signIns').length;
     assert.ok(total > first, 'some late sign-ins are interactive');
-    await waitFor(async () => (await received(environment)).length >= total, 60_000, 'the late records');
+    await waitFor('the late records', async () => (await received(environment)).length >= total, 60_000, 100);
     const pulls = run.logs.filter((l) => l.msg === 'Finished a pull').length;
     await waitFor(
+      'two more pulls',
       () => run.logs.filter((l) => l.msg === 'Finished a pull').length >= pulls + 2,
       60_000,
-      'two more pulls',
+      100,
     );
     assertExactlyOnce(await received(environment), sim.records('signIns'), 'signIns with late arrivals');
   } finally {
@@ -309,18 +320,20 @@ test('a tenant without a P1/P2 licence fails signIns clearly while the other ser
     audit: { signIns: { start_time_in_utc: start }, directory_audits: { start_time_in_utc: start } },
   });
   try {
-    await waitFor(async () => (await received(environment)).length >= 100, 60_000, 'directory audits');
+    await waitFor('directory audits', async () => (await received(environment)).length >= 100, 60_000, 100);
     await waitFor(
+      'signIns setup to fail',
       () =>
         run.runtime.readiness().services.some((s) => s.service === 'signIns' && s.phase === 'setup-failed'),
       30_000,
-      'signIns setup to fail',
+      100,
     );
     // The audits were delivered page by page; their pull counts as done only once it ends.
     await waitFor(
+      'the directory audits pull to end',
       () => run.runtime.readiness().services.some((s) => s.service === 'directory_audits' && s.lastPullOk),
       30_000,
-      'the directory audits pull to end',
+      100,
     );
     const report = run.runtime.readiness();
     assert.equal(report.ready, false);
@@ -349,22 +362,25 @@ test('an updated alerts_v2 alert is sent again as a new version; override_tag re
     security: { alerts_v2: { start_time_in_utc: start, request_period_in_seconds: 60 } },
   });
   try {
-    await waitFor(async () => (await received(environment)).length >= 70, 60_000, 'the first pull');
+    await waitFor('the first pull', async () => (await received(environment)).length >= 70, 60_000, 100);
     const updated = sim.updateAlertV2(first!.id, clock.now() - MIN);
-    await waitFor(async () => (await received(environment)).length >= 71, 60_000, 'the updated alert').catch(
-      async (e) => {
-        const evs = (await received(environment))
-          .filter((x) => x.record.id === first!.id)
-          .map((x) => x.record.lastUpdateDateTime);
-        const logs = run.logs
-          .filter((l) => l.service === 'alerts_v2')
-          .slice(-12)
-          .map((l) => [l.msg, l.received, l.duplicates, l.sent, decodeURIComponent(String(l.url))]);
-        throw new Error(
-          `${(e as Error).message} ${JSON.stringify({ first: first!.lastUpdateDateTime, updated: updated.lastUpdateDateTime, evs, logs, now: new Date(clock.now()).toISOString() })}`,
-        );
-      },
-    );
+    await waitFor(
+      'the updated alert',
+      async () => (await received(environment)).length >= 71,
+      60_000,
+      100,
+    ).catch(async (e) => {
+      const evs = (await received(environment))
+        .filter((x) => x.record.id === first!.id)
+        .map((x) => x.record.lastUpdateDateTime);
+      const logs = run.logs
+        .filter((l) => l.service === 'alerts_v2')
+        .slice(-12)
+        .map((l) => [l.msg, l.received, l.duplicates, l.sent, decodeURIComponent(String(l.url))]);
+      throw new Error(
+        `${(e as Error).message} ${JSON.stringify({ first: first!.lastUpdateDateTime, updated: updated.lastUpdateDateTime, evs, logs, now: new Date(clock.now()).toISOString() })}`,
+      );
+    });
     const events = await received(environment);
     const versions = events.filter((e) => e.record.id === first!.id).map((e) => e.record.lastUpdateDateTime);
     assert.deepEqual(versions, [first!.lastUpdateDateTime, updated.lastUpdateDateTime]);
@@ -385,7 +401,12 @@ test('history older than the tenant keeps is skipped with a warning, and what is
   assert.ok(old < start);
   const run = await launch({ audit: { directory_audits: { start_time_in_utc: old } } });
   try {
-    await waitFor(async () => (await received(environment)).length >= 100, 60_000, 'the retained records');
+    await waitFor(
+      'the retained records',
+      async () => (await received(environment)).length >= 100,
+      60_000,
+      100,
+    );
     assertExactlyOnce(await received(environment), sim.records('directory_audits'), 'directory_audits');
     assert.ok(run.logs.some((l) => /Skipped history older than the API keeps/.test(String(l.msg))));
     assert.equal(sim.stats().status['400'], 1, 'one refused query, then the window moved');

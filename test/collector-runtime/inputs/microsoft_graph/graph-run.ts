@@ -48,15 +48,3 @@ export async function startGraphRun(o: GraphRunOptions): Promise<GraphRun> {
     },
   });
 }
-
-export async function waitFor(
-  cond: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

@@ -9,7 +9,8 @@ import { scaledClock } from '../../../../collector-runtime/src/core/clock.ts';
 import { generateTestPki } from '../../../support/tls-certs.ts';
 import { startRsyslogReceiver } from '../../../support/rsyslog-receiver.ts';
 import { startGraphSimulator } from '../../../simulators/graph/server.ts';
-import { startGraphRun, waitFor } from './graph-run.ts';
+import { startGraphRun } from './graph-run.ts';
+import { waitFor } from '../../../support/wait.ts';
 
 const SPEED = 20;
 const RUN_MS = 10 * 60_000;
@@ -38,7 +39,7 @@ test('a backlog uses ≥ 90 % of the identity request budget with zero 429s', as
   });
   try {
     const begin = clock.now();
-    await waitFor(() => clock.now() >= begin + RUN_MS, RUN_MS / SPEED + 30_000, 'ten simulated minutes');
+    await waitFor('ten simulated minutes', () => clock.now() >= begin + RUN_MS, RUN_MS / SPEED + 30_000, 100);
     const log = sim
       .stats()
       .requestLog.filter((r) => r.at >= begin && r.at < begin + RUN_MS && /auditLogs/.test(r.path));
