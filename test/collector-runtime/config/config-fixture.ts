@@ -12,7 +12,7 @@ export const NOW = Date.parse('2025-01-01T00:00:00Z');
 
 export type Config = Record<string, any>;
 
-/** A valid config in the layout of seed 003 (Graph 2.x), with one output and both Graph inputs. */
+/** A valid config in the layout of the Graph collector 2.x product document, with one output and both Graph inputs. */
 export function goodConfig(): Config {
   return {
     globals: {

@@ -244,7 +244,7 @@ test('a JSON config file loads too (JSON is YAML)', async () => {
   assert.equal(config.inputs.length, 2);
 });
 
-test('the seed 003 2.x example (placeholders filled) loads as is', async () => {
+test('the Graph 2.x product-document example (placeholders filled) loads as is', async () => {
   const seedLike = `
 globals:
   debug: false

@@ -36,7 +36,7 @@ const AUDIT = 'inputs.microsoft_graph_audit';
 const audit = (c: Config) => c.inputs.microsoft_graph_audit;
 const devo = (c: Config) => c.outputs.devo_1.config;
 
-// The seed 003 1.7.1 sample, values filled in.
+// The Graph collector 1.7.1 product-document sample, values filled in.
 const GRAPH_1X = `
 globals: { id: not_used, name: graph, persistence: { type: filesystem, config: { directory_name: state } } }
 outputs:

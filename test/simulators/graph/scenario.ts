@@ -19,7 +19,7 @@ export interface Scenario {
   alertsPartialEvery?: number;
   /**
    * Identity endpoints keep this many days: a filter reaching further back is refused with 400
-   * "Minimum allowed time for <field> is <time>" (research D0; free tenants keep 7 days).
+   * "Minimum allowed time for <field> is <time>" (docs/sources/microsoft-graph.md; free tenants keep 7 days).
    */
   retentionDays?: number;
 }

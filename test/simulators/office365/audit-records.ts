@@ -30,7 +30,7 @@ export interface RecordContext {
   readonly directory: TenantDirectory;
 }
 
-/** `2024-05-01T10:02:33`: UTC, no zone suffix, no fraction (research B4). */
+/** `2024-05-01T10:02:33`: UTC, no zone suffix, no fraction (docs/sources/office365-management-activity.md). */
 export function creationTime(ms: number): string {
   return new Date(Math.floor(ms)).toISOString().slice(0, 19);
 }

@@ -1,4 +1,4 @@
-// Management Activity API error replies: `{"error":{"code":"AF…","message":"…"}}` (research B5), thrown by
+// Management Activity API error replies: `{"error":{"code":"AF…","message":"…"}}` (docs/sources/office365-management-activity.md), thrown by
 // handlers and turned into a response in one place.
 
 export class FeedError extends Error {

@@ -46,7 +46,7 @@ export const MANAGE_RESOURCES = [
 ];
 const ROLES = ['ActivityFeed.Read', 'ActivityFeed.ReadDlp', 'ServiceHealth.Read'];
 
-/** 2,000 requests a minute per tenant and publisher (research B5); callers without a publisher share less. */
+/** 2,000 requests a minute per tenant and publisher (docs/sources/office365-management-activity.md); callers without a publisher share less. */
 export const FEED_BUDGETS: Readonly<Record<'publisher' | 'shared', ThrottleBudget>> = {
   publisher: { limit: 2000, windowMs: 60_000 },
   shared: { limit: 100, windowMs: 60_000 },

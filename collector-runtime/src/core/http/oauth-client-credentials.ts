@@ -21,7 +21,7 @@ export interface TokenSource {
   expiresAt(): number | undefined;
 }
 
-// Actionable meanings of the AADSTS codes a user can hit (research A3).
+// Actionable meanings of the AADSTS codes a user can hit (docs/sources/microsoft-graph.md).
 const AADSTS_HINTS: Record<number, string> = {
   7000215: 'the client secret is wrong: copy the secret VALUE (not its ID) from Certificates & secrets',
   7000222: 'the client secret has expired: create a new one in Certificates & secrets',

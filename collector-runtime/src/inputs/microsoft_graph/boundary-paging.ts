@@ -1,4 +1,4 @@
-// alerts_v2 often returns no nextLink and fails for $skip > 500 (research D5): page by moving the lower
+// alerts_v2 often returns no nextLink and fails for $skip > 500 (docs/sources/microsoft-graph.md): page by moving the lower
 // time bound to the newest lastUpdateDateTime seen, ordered ascending; `ge` re-reads the boundary
 // instant and dedup (id + lastUpdateDateTime) absorbs it.
 import type { Logger } from '../../logging/logger.ts';

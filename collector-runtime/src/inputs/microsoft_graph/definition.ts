@@ -1,4 +1,4 @@
-// The microsoft_graph_audit and microsoft_graph_security inputs (seed 003, collector 2.x).
+// The microsoft_graph_audit and microsoft_graph_security inputs (collector 2.x; docs/sources/microsoft-graph.md).
 import type { InputConfig, InputDefinition, ServiceDefinition } from '../definition.ts';
 import { graphEndpoints } from './endpoints.ts';
 import { fail, type Walk } from '../../config/schema.ts';
@@ -48,7 +48,7 @@ function service(name: string, description: string): GraphService {
   return windowed;
 }
 
-// 1.x service names and what replaced them (seed 003 migration guide).
+// 1.x service names and what replaced them (docs/sources/microsoft-graph.md, "the 1.x migration").
 const LEGACY_SERVICES: Record<string, string> = {
   audit: 'directory_audits (input microsoft_graph_audit)',
   provisioning: 'provisioning_audits (input microsoft_graph_audit)',

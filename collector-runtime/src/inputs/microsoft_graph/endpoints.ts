@@ -1,5 +1,5 @@
 // Login host, Graph host and token scope come from one table so they always match the same cloud
-// (research A4: tokens are not interchangeable across clouds).
+// (docs/sources/microsoft-graph.md: tokens are not interchangeable across clouds).
 import type { GraphInput } from './settings.ts';
 
 const CLOUDS = {

@@ -1,5 +1,5 @@
 // The eight Graph services: where each one reads, which field is its clock, which API budget it spends,
-// and which Devo tag each record goes to (seed 003, 2.x "Devo categorization and destination").
+// and which Devo tag each record goes to (docs/sources/microsoft-graph.md, "Devo tags").
 
 export type ApiGroup = 'identity' | 'security';
 
