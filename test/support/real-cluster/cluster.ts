@@ -81,6 +81,10 @@ export interface RealCluster {
   kubectlOk(args: string[], opts?: { kubeconfig?: string; input?: string }): Promise<string>;
   /** The apiserver's audit log so far (one entry per request, Metadata level): who got which status. */
   auditEvents(): Promise<AuditEvent[]>;
+  /** Stops kube-apiserver (SIGTERM; etcd and the rest keep running): clients get connection refused. */
+  stopApiServer(): Promise<void>;
+  /** Starts kube-apiserver again on the same address with the same certificates; resolves once it is ready. */
+  startApiServer(): Promise<void>;
   /** Compacts etcd at its current revision; returns that revision. */
   compactEtcd(): Promise<number>;
   stop(): Promise<void>;
@@ -181,6 +185,7 @@ export async function startRealCluster(opts: RealClusterOptions = {}): Promise<R
   const procs: ChildProcess[] = [];
   const pids: Record<string, number> = {};
   const exits: string[] = [];
+  const stoppedOnPurpose = new WeakSet<ChildProcess>();
   const stop = async () => {
     for (const child of [...procs].reverse()) await stopProcess(child);
     await rm(dir, { recursive: true, force: true });
@@ -194,7 +199,9 @@ export async function startRealCluster(opts: RealClusterOptions = {}): Promise<R
     const track = (name: string, child: ChildProcess) => {
       procs.push(child);
       if (child.pid) pids[name] = child.pid;
-      child.once('exit', (code, signal) => exits.push(`${name} exited (${code ?? signal})`));
+      child.once('exit', (code, signal) => {
+        if (!stoppedOnPurpose.has(child)) exits.push(`${name} exited (${code ?? signal})`);
+      });
       return child;
     };
 
@@ -234,47 +241,56 @@ export async function startRealCluster(opts: RealClusterOptions = {}): Promise<R
     const server = `https://127.0.0.1:${apiPort}`;
     const auditLog = join(dir, 'audit.log');
     await writeFile(join(dir, 'audit-policy.yaml'), AUDIT_POLICY);
-    track(
-      'kube-apiserver',
-      startProcess(
+    const apiserverArgs = [
+      `--etcd-servers=${etcdUrl}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--secure-port=${apiPort}`,
+      '--insecure-port=0',
+      '--endpoint-reconciler-type=none',
+      `--tls-cert-file=${pki.apiserver.cert}`,
+      `--tls-private-key-file=${pki.apiserver.key}`,
+      `--client-ca-file=${pki.ca.cert}`,
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      `--service-account-key-file=${pki.serviceAccountPub}`,
+      `--service-account-signing-key-file=${pki.serviceAccountKey}`,
+      '--service-cluster-ip-range=10.0.0.0/24',
+      '--authorization-mode=RBAC',
+      `--watch-cache=${opts.watchCache ?? true}`,
+      `--cert-dir=${join(dir, 'apiserver-certs')}`,
+      '--profiling=false',
+      `--audit-policy-file=${join(dir, 'audit-policy.yaml')}`,
+      `--audit-log-path=${auditLog}`,
+      '--audit-log-format=json',
+      '--audit-log-mode=blocking',
+    ];
+    let apiserver: ChildProcess | undefined;
+    // Same port, certificates, etcd and audit log every time: to its clients a restart is an outage, no more.
+    const startApiServer = async () => {
+      apiserver = track(
         'kube-apiserver',
-        bin.kubeApiserver,
-        [
-          `--etcd-servers=${etcdUrl}`,
-          '--bind-address=127.0.0.1',
-          '--advertise-address=127.0.0.1',
-          `--secure-port=${apiPort}`,
-          '--insecure-port=0',
-          '--endpoint-reconciler-type=none',
-          `--tls-cert-file=${pki.apiserver.cert}`,
-          `--tls-private-key-file=${pki.apiserver.key}`,
-          `--client-ca-file=${pki.ca.cert}`,
-          '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-          `--service-account-key-file=${pki.serviceAccountPub}`,
-          `--service-account-signing-key-file=${pki.serviceAccountKey}`,
-          '--service-cluster-ip-range=10.0.0.0/24',
-          '--authorization-mode=RBAC',
-          `--watch-cache=${opts.watchCache ?? true}`,
-          `--cert-dir=${join(dir, 'apiserver-certs')}`,
-          '--profiling=false',
-          `--audit-policy-file=${join(dir, 'audit-policy.yaml')}`,
-          `--audit-log-path=${auditLog}`,
-          '--audit-log-format=json',
-          '--audit-log-mode=blocking',
-        ],
-        join(dir, 'kube-apiserver.log'),
-      ),
-    );
-    await waitFor(
-      'kube-apiserver /readyz',
-      async () => {
-        const f = failed();
-        if (f) throw new Error(f);
-        return (await probe(`${server}/readyz`, pki, adminCert)) === 200;
-      },
-      120_000,
-      200,
-    );
+        startProcess('kube-apiserver', bin.kubeApiserver, apiserverArgs, join(dir, 'kube-apiserver.log')),
+      );
+      await waitFor(
+        'kube-apiserver /readyz',
+        async () => {
+          const f = failed();
+          if (f) throw new Error(f);
+          return (await probe(`${server}/readyz`, pki, adminCert)) === 200;
+        },
+        120_000,
+        200,
+      );
+    };
+    const stopApiServer = async () => {
+      const child = apiserver;
+      if (!child) return;
+      apiserver = undefined;
+      procs.splice(procs.indexOf(child), 1);
+      stoppedOnPurpose.add(child);
+      await stopProcess(child);
+    };
+    await startApiServer();
 
     const kubeconfigFor = async (name: string, auth: Record<string, string>): Promise<KubeconfigFile> => {
       const file = join(dir, `${name.replace(/[^a-zA-Z0-9._-]/g, '_')}.kubeconfig`);
@@ -368,6 +384,8 @@ export async function startRealCluster(opts: RealClusterOptions = {}): Promise<R
           .map((line) => JSON.parse(line) as AuditEvent)
           .filter((e) => (e as { stage?: string }).stage === 'ResponseComplete');
       },
+      stopApiServer,
+      startApiServer,
       async compactEtcd() {
         const range = await etcdCall(etcdUrl, '/v3/kv/range', { key: Buffer.from('/').toString('base64') });
         const revision = Number((range.header as { revision: string }).revision);
