@@ -55,6 +55,14 @@ export class ServiceRunner {
   readonly #def: ServiceDefinition;
   readonly #key: string;
   #lastSaved: string | undefined;
+  /** The start of the pull under way: the output groups a pull's events by it. */
+  #pullingId = 0;
+  /** The newest checkpoint whose events are delivered but which the store has not taken yet. */
+  #unsaved: { data: unknown } | undefined;
+  /** Store writes, one at a time and in order: an older checkpoint never lands after a newer one. */
+  #writes: Promise<void> = Promise.resolve();
+  /** Set while the store refuses writes: a background loop retries the newest checkpoint meanwhile. */
+  #retrying: Promise<void> | undefined;
 
   constructor(deps: ServiceRunnerDeps) {
     this.#d = deps;
@@ -129,16 +137,27 @@ export class ServiceRunner {
     return migrated;
   }
 
-  async #save(data: unknown): Promise<void> {
+  /** Writes the newest unsaved checkpoint, if any, after the writes already under way. */
+  #flush(): Promise<void> {
+    const write = this.#writes.then(async () => {
+      const next = this.#unsaved;
+      if (!next) return;
+      await this.#write(next.data);
+      if (this.#unsaved === next) this.#unsaved = undefined;
+    });
+    this.#writes = write.catch(() => undefined);
+    return write;
+  }
+
+  async #write(data: unknown): Promise<void> {
+    const body = JSON.stringify(data);
+    if (body === this.#lastSaved) return;
     const doc: StateDocument = {
       '@persistence_version': this.#def.stateVersion,
       fingerprint: this.#fingerprint(),
-      updated_at: '',
+      updated_at: new Date(this.#d.clock.now()).toISOString(),
       data,
     };
-    const body = JSON.stringify(data);
-    if (body === this.#lastSaved) return;
-    doc.updated_at = new Date(this.#d.clock.now()).toISOString();
     try {
       await this.#d.store.set(this.#key, JSON.stringify(doc));
       this.#lastSaved = body;
@@ -146,6 +165,57 @@ export class ServiceRunner {
     } catch (err) {
       this.#d.telemetry.stateWrite('error');
       throw err;
+    }
+  }
+
+  /**
+   * Saves the checkpoint of events already delivered. A store that is briefly unavailable (API server
+   * restart, full or read-only volume) must neither stop the pulls nor make them send those events again:
+   * the pull goes on, and a background loop writes the newest checkpoint once the store takes it. A crash
+   * meanwhile re-reads from the last saved checkpoint (duplicates, never loss). A write the store will never
+   * take (RBAC, the ConfigMap size limit) fails the commit as before.
+   */
+  async #save(data: unknown, signal: AbortSignal): Promise<void> {
+    this.#unsaved = { data };
+    if (this.#retrying) return;
+    try {
+      await this.#flush();
+    } catch (err) {
+      if (err instanceof CollectorError && !err.retryable) throw err;
+      this.#d.log.error(
+        { err, stateKey: this.#key },
+        'Failed to save the checkpoint; pulling goes on and the newest checkpoint is retried until the store takes it',
+      );
+      this.#retrying = this.#retrySaving(signal).finally(() => (this.#retrying = undefined));
+    }
+  }
+
+  async #retrySaving(signal: AbortSignal): Promise<void> {
+    const { clock, log } = this.#d;
+    for (let attempt = 0; this.#unsaved && !signal.aborted; attempt++) {
+      await sleepQuietly(clock, backoffDelay(attempt, { initialMs: 1_000, maxMs: 10_000 }), signal);
+      if (signal.aborted) return;
+      try {
+        await this.#flush();
+        log.info({ failedWrites: attempt + 1 }, 'Saved the checkpoint again');
+        return;
+      } catch (err) {
+        if (err instanceof CollectorError && !err.retryable) return; // the next commit fails with it
+      }
+    }
+  }
+
+  /** On stop: one last try for a checkpoint the store has not taken yet. */
+  async #saveUnsaved(): Promise<void> {
+    if (!this.#unsaved) return;
+    await this.#retrying;
+    try {
+      await this.#flush();
+    } catch (err) {
+      this.#d.log.error(
+        { err, stateKey: this.#key },
+        'Stopped without saving the newest checkpoint: the events since the last saved one will be sent again at the next start',
+      );
     }
   }
 
@@ -180,9 +250,7 @@ export class ServiceRunner {
   /** Runs until the signal aborts. Never throws for pull failures: they are logged, counted and retried. */
   async run(signal: AbortSignal): Promise<void> {
     const { log, clock, telemetry, pipeline, input, service } = this.#d;
-    const periodMs = service.config.request_period_in_seconds * 1000;
     telemetry.requestPeriod(service.config.request_period_in_seconds);
-    let pullingId = 0;
     // The state store may be briefly unreachable (API server restart, RBAC not yet bound): keep trying.
     const loaded = await this.#untilDone(
       () => this.prePull(),
@@ -204,10 +272,24 @@ export class ServiceRunner {
       state: loaded.value,
       commit: async (events, nextState) => {
         telemetry.committing(events.length);
-        await pipeline.deliver(events, { pullingId, environment: input.config.environment }, telemetry);
-        await this.#save(nextState);
+        await pipeline.deliver(
+          events,
+          { pullingId: this.#pullingId, environment: input.config.environment },
+          telemetry,
+        );
+        await this.#save(nextState, signal);
       },
     };
+    try {
+      await this.#runPulls(ctx, signal);
+    } finally {
+      await this.#saveUnsaved();
+    }
+  }
+
+  async #runPulls(ctx: PullerContext, signal: AbortSignal): Promise<void> {
+    const { log, clock, telemetry, service } = this.#d;
+    const periodMs = service.config.request_period_in_seconds * 1000;
     if (this.#def.createStream) return this.#runStream(this.#def.createStream(ctx), signal);
     const puller = this.#def.createPuller!(ctx);
     if (!(await this.#untilDone(() => puller.setup(signal), 'Failed to set up the service', 5_000, signal)))
@@ -218,7 +300,7 @@ export class ServiceRunner {
     let failures = 0;
     while (!signal.aborted) {
       const started = clock.now();
-      pullingId = started;
+      this.#pullingId = started;
       const t0 = performance.now();
       let summary: PullSummary | undefined;
       try {

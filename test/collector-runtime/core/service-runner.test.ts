@@ -1,5 +1,5 @@
 // Pre-pull: what the runner does with the state it finds (nothing, corrupt, old layout, changed reset
-// settings) before a puller starts.
+// settings) before a puller starts; and what it does when the store refuses a checkpoint for a while.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
@@ -12,10 +12,18 @@ import { createHttpShared, httpClientFactory } from '../../../collector-runtime/
 import { createPipeline } from '../../../collector-runtime/src/output/pipeline.ts';
 import { microsoftGraphAudit } from '../../../collector-runtime/src/inputs/microsoft_graph/definition.ts';
 import { virtualClock } from '../../support/virtual-clock.ts';
+import { waitFor } from '../../support/wait.ts';
+import { CollectorError } from '../../../collector-runtime/src/core/errors.ts';
+import type { StateStore } from '../../../collector-runtime/src/state/store.ts';
+import type { InputDefinition, PullerContext } from '../../../collector-runtime/src/inputs/definition.ts';
 
 const KEY = 'microsoft_graph_audit.aud.signIns';
 
-function runner(store: ReturnType<typeof memoryStore>, service: Record<string, unknown> = {}) {
+function runner(
+  store: StateStore,
+  service: Record<string, unknown> = {},
+  definition: InputDefinition = microsoftGraphAudit,
+) {
   const logs: Record<string, unknown>[] = [];
   const log = createLogger({
     destination: new Writable({
@@ -33,7 +41,7 @@ function runner(store: ReturnType<typeof memoryStore>, service: Record<string, u
     service: 'signIns',
   });
   const r = new ServiceRunner({
-    definition: microsoftGraphAudit,
+    definition,
     input: {
       name: 'microsoft_graph_audit',
       config: {
@@ -117,4 +125,129 @@ test('a changed start_time_in_utc or reset_persistence_auth wipes the state and 
     await runner(reset, { start_time_in_utc: start, reset_persistence_auth: 'b' }).r.prePull(),
     undefined,
   );
+});
+
+/** A source that commits one page per number the test appends to `feed`; its cursor moves only on commit. */
+function feedSource(feed: number[], committed: number[]): InputDefinition {
+  return {
+    ...microsoftGraphAudit,
+    services: {
+      signIns: {
+        description: 'numbers',
+        settings: {},
+        defaultRequestPeriodSeconds: 60,
+        minRequestPeriodSeconds: 1,
+        defaultTags: ['test.numbers'],
+        stateVersion: 2,
+        createPuller(ctx: PullerContext<{ next: number }>) {
+          let next = ctx.state?.next ?? 0;
+          return {
+            setup: async () => undefined,
+            async pull() {
+              const start = next;
+              for (; next < feed.length; next++) {
+                await ctx.commit([{ tag: 'test.numbers', record: { n: feed[next] } }], { next: next + 1 });
+                committed.push(feed[next]!);
+              }
+              return {
+                requests: 1,
+                received: next - start,
+                duplicates: 0,
+                sent: next - start,
+                upToDate: true,
+              };
+            },
+          };
+        },
+      },
+    },
+  };
+}
+
+test('a store that refuses checkpoints for a while: pulls go on, nothing is sent twice, the newest checkpoint lands', async (t) => {
+  const inner = memoryStore();
+  let refusing = false;
+  const accepted: number[] = [];
+  const store: StateStore = {
+    kind: 'flaky',
+    get: (key) => inner.get(key),
+    delete: (key) => inner.delete(key),
+    async set(key, value) {
+      if (refusing)
+        throw new CollectorError('CR_ERR_STATE_IO', 'cannot write state: connection refused', {
+          retryable: true,
+        });
+      accepted.push((JSON.parse(value) as { data: { next: number } }).data.next);
+      await inner.set(key, value);
+    },
+  };
+  const feed = [1, 2];
+  const committed: number[] = [];
+  const { r, logs, metrics } = runner(store, {}, feedSource(feed, committed));
+  const abort = new AbortController();
+  t.after(() => abort.abort());
+  const running = r.run(abort.signal);
+  const saved = async () =>
+    (JSON.parse((await inner.get(KEY)) ?? '{"data":{}}') as { data: { next?: number } }).data.next;
+  await waitFor('the first checkpoint', async () => (await saved()) === 2);
+
+  refusing = true;
+  feed.push(3, 4, 5);
+  await waitFor('pages committed while the store refuses', () => committed.length === 5);
+  assert.equal(await saved(), 2, 'the store still holds the last checkpoint it took');
+  assert.deepEqual(committed, [1, 2, 3, 4, 5], 'every page delivered once: no pull failed and re-sent one');
+  assert.ok(r.health.lastPullOk, 'the pulls succeed');
+  await waitFor('retried writes', async () =>
+    /result="error"} [2-9]/.test(
+      await metrics.registry.getSingleMetricAsString('devo_collector_state_writes_total'),
+    ),
+  );
+
+  refusing = false;
+  await waitFor('the newest checkpoint', async () => (await saved()) === 5);
+  assert.deepEqual(
+    accepted,
+    [...accepted].sort((a, b) => a - b),
+    'never an older checkpoint after a newer one',
+  );
+  assert.equal(
+    logs.filter(
+      (l) =>
+        l.msg ===
+        'Failed to save the checkpoint; pulling goes on and the newest checkpoint is retried until the store takes it',
+    ).length,
+    1,
+    'one error for the streak',
+  );
+
+  // Refused again at stop: the last try on the way out takes it once the store does.
+  refusing = true;
+  feed.push(6);
+  await waitFor('page 6 committed', () => committed.length === 6);
+  refusing = false;
+  abort.abort();
+  await running;
+  assert.equal(await saved(), 6);
+  assert.deepEqual(committed, [1, 2, 3, 4, 5, 6]);
+});
+
+test('a checkpoint the store will never take (RBAC, size limit) fails the pull as before', async (t) => {
+  const store: StateStore = {
+    kind: 'forbidden',
+    get: async () => undefined,
+    delete: async () => undefined,
+    set: async () => {
+      throw new CollectorError('CR_ERR_STATE_IO', 'cannot write state: forbidden by RBAC');
+    },
+  };
+  const committed: number[] = [];
+  const { r, logs } = runner(store, {}, feedSource([1], committed));
+  const abort = new AbortController();
+  t.after(() => abort.abort());
+  const running = r.run(abort.signal);
+  await waitFor('a failed pull', () => r.health.lastPullOk === false);
+  abort.abort();
+  await running;
+  assert.deepEqual(committed, [], 'the commit failed');
+  assert.ok(logs.some((l) => l.msg === 'Failed to pull; the checkpoint did not move'));
 });

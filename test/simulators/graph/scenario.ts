@@ -22,8 +22,6 @@ export interface Scenario {
    * "Minimum allowed time for <field> is <time>" (docs/sources/microsoft-graph.md; free tenants keep 7 days).
    */
   retentionDays?: number;
-  /** Every Graph answer (not the token endpoint) waits this long: a slow tenant, so one pull spans a fault. */
-  delayMs?: number;
 }
 
 export const DEFAULT_FORCED_RETRY_AFTER = '0.25';

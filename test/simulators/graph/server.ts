@@ -4,7 +4,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CollectionPages } from './collection-pages.ts';
 import { endpointForPath, type GraphService } from './endpoints.ts';
 import { GraphData, type TimeRange } from './graph-data.ts';
@@ -208,7 +207,6 @@ class Simulator implements GraphSimulator {
         return;
       }
       endpointName = endpoint.service;
-      if (this.scenario.delayMs) await sleep(this.scenario.delayMs);
       const reply = this.#graph.handle(
         endpoint,
         req.method ?? 'GET',

@@ -87,6 +87,11 @@ export interface RealCluster {
   startApiServer(): Promise<void>;
   /** Compacts etcd at its current revision; returns that revision. */
   compactEtcd(): Promise<number>;
+  /**
+   * What etcd holds under `key` (e.g. /registry/configmaps/NS/NAME; built-in kinds are protobuf), read
+   * straight from etcd: works while the apiserver is down. modRevision is the object's resourceVersion.
+   */
+  etcdGet(key: string): Promise<{ value: Buffer; modRevision: string } | undefined>;
   stop(): Promise<void>;
 }
 
@@ -386,6 +391,11 @@ export async function startRealCluster(opts: RealClusterOptions = {}): Promise<R
       },
       stopApiServer,
       startApiServer,
+      async etcdGet(key) {
+        const range = await etcdCall(etcdUrl, '/v3/kv/range', { key: Buffer.from(key).toString('base64') });
+        const kv = (range.kvs as { value: string; mod_revision: string }[] | undefined)?.[0];
+        return kv && { value: Buffer.from(kv.value, 'base64'), modRevision: kv.mod_revision };
+      },
       async compactEtcd() {
         const range = await etcdCall(etcdUrl, '/v3/kv/range', { key: Buffer.from('/').toString('base64') });
         const revision = Number((range.header as { revision: string }).revision);
