@@ -412,5 +412,10 @@ test(
         `${pulledBefore} -> ${status.value} in ${status.ms} ms, the operator reconciled a Service created then ` +
         `in ${reconciled.ms} ms (same pids, no restart)`,
     );
+    const restarts = operator.logs.filter((l) => l.msg === 'Restarting informer after a watch or list error');
+    t.diagnostic(
+      `operator: ${restarts.length} informer restarts, backoff up to ` +
+        `${Math.max(0, ...restarts.map((l) => Number(l.retryInMs)))} ms (1 s doubling to 30 s)`,
+    );
   },
 );
