@@ -49,6 +49,7 @@ test('every metric the rules read is one the runtime or the operator exports', a
 test('the rules cover what operators page on', () => {
   const rules = parse(readFileSync(RULES, 'utf8')) as RuleFile;
   assert.deepEqual(rules.groups.flatMap((g) => g.rules.map((r) => r.alert)).sort(), [
+    'DevoCollectorCheckpointNotSaved',
     'DevoCollectorClientCertificateExpiring',
     'DevoCollectorEventsLost',
     'DevoCollectorNoSuccessfulPull',
