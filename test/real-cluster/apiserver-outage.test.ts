@@ -120,7 +120,7 @@ test(
     const now = Date.now();
     sim.addRecords('signIns', BACKLOG, { from: now - 2 * HOUR, to: now - 10 * 60_000 });
     sim.addRecords('directory_audits', SHORT, { from: now - 2 * HOUR, to: now - HOUR });
-    const records = (service: 'signIns' | 'directory_audits' | 'provisioning_audits') =>
+    const records = (service: 'signIns' | 'directory_audits') =>
       sim.records(service).map((r) => ({
         id: String(r.id),
         at: Date.parse(String(service === 'signIns' ? r.createdDateTime : r.activityDateTime)),
