@@ -36,7 +36,7 @@ const [warmUpUrl, url] = process.argv.slice(2) as [string, string];
 const SAMPLE_EVERY_BYTES = 1024 * 1024;
 let buffersPeak = 0;
 let unsampled = 0;
-/** The client's own dispatcher settings, with a look at the Buffer memory after every body chunk. */
+/** The client's own dispatcher settings, with a look at the Buffer memory after every MiB of body. */
 const dispatcher = new Agent({
   keepAliveTimeout: 30_000,
   headersTimeout: 60_000,
