@@ -28,13 +28,14 @@ import { runCli, writeHome } from '../../cli/cli-run.ts';
 const RATE = 5_000;
 const BLOCKED_MS = 60_000;
 const MiB = 1024 * 1024;
-/** A maillog frame is about 1 KiB: without back-pressure the minute would pile up ~300 MiB of frames. */
-const UNBOUNDED_MIB = (RATE * (BLOCKED_MS / 1000) * 1024) / MiB;
+/** The simulator's maillog frames average 889 bytes: without back-pressure the minute piles up ~254 MiB. */
+const FRAME_BYTES = 889;
+const UNBOUNDED_MIB = (RATE * (BLOCKED_MS / 1000) * FRAME_BYTES) / MiB;
 /**
  * The designed bound while blocked: the stream's commit queue (10,000 decoded events and one batch in
  * flight), the output queue (10,000 encoded events) and the connection's resend share (32 MiB), about
- * 70 MiB measured. Generous, yet half of what an unbounded buffer would hold in raw frame bytes alone
- * (decoded objects take several times their bytes).
+ * +11 to +71 MiB measured. Generous, yet well below what an unbounded buffer would hold in raw frame
+ * bytes alone (decoded objects take several times their bytes).
  */
 const RSS_GROWTH_BOUND_MIB = 150;
 
