@@ -379,7 +379,10 @@ test(
     const count = (msg: string) => messages.filter((m) => m === msg).length;
     assert.ok(
       count(SAVE_FAILED) >= 1 && count('Saved the checkpoint again') >= 1,
-      'the checkpoint writes failed during the outage and were retried until one went through',
+      `the checkpoint writes failed during the outage and were retried until one went through:\n${logs()
+        .filter((l) => /checkpoint|state/i.test(String(l.msg)))
+        .map((l) => JSON.stringify(l))
+        .join('\n')}`,
     );
     // A pull fails (and re-sends the page it was on) only for a write the store refuses for good (a 403).
     const failedPulls = count('Failed to pull; the checkpoint did not move');

@@ -172,8 +172,9 @@ export class ServiceRunner {
    * Saves the checkpoint of events already delivered. A store that is briefly unavailable (API server
    * restart, full or read-only volume) must neither stop the pulls nor make them send those events again:
    * the pull goes on, and a background loop writes the newest checkpoint once the store takes it. A crash
-   * meanwhile re-reads from the last saved checkpoint (duplicates, never loss). A write the store will never
-   * take (RBAC, the ConfigMap size limit) fails the commit as before.
+   * meanwhile re-reads from the last saved checkpoint (duplicates, never loss). A write refused for good
+   * (RBAC, the ConfigMap size limit) fails the commit and so the pull; once the loop runs, it logs such
+   * refusals and keeps trying.
    */
   async #save(data: unknown, signal: AbortSignal): Promise<void> {
     this.#unsaved = { data };
@@ -200,7 +201,10 @@ export class ServiceRunner {
         log.info({ failedWrites: attempt + 1 }, 'Saved the checkpoint again');
         return;
       } catch (err) {
-        if (err instanceof CollectorError && !err.retryable) return; // the next commit fails with it
+        // An API server starting up may refuse a request or two (401, 403) before its caches fill: keep
+        // going, but say so, since the same error from a store that stays that way needs a fix.
+        if (err instanceof CollectorError && !err.retryable)
+          log.error({ err, stateKey: this.#key }, 'Failed to save the checkpoint again');
       }
     }
   }

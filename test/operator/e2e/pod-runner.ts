@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { parse, stringify } from 'yaml';
 import type { JsonObject } from '../../support/kube-api-server/json-value.ts';
 import type { PodContext, PodHandle } from '../../support/kube-api-server/controllers.ts';
@@ -115,9 +116,9 @@ export function podRunner(opts: PodRunnerOptions) {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
-    const collect = (chunk: Buffer) => opts.output.push(...chunk.toString().split('\n').filter(Boolean));
-    child.stdout!.on('data', collect);
-    child.stderr!.on('data', collect);
+    // Whole lines: a chunk of the pipe may end mid-line.
+    for (const stream of [child.stdout!, child.stderr!])
+      createInterface({ input: stream }).on('line', (line) => line && opts.output.push(line));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     return {
       exited,
