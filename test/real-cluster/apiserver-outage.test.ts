@@ -408,7 +408,8 @@ test(
     t.diagnostic(
       `events: ${ids.length} received, ${unique.size} unique of ${expected.length}, 0 lost, ${duplicates} duplicates, ` +
         `${failedPulls} failed pulls; during the outage ${deliveredDuringOutage} events sent and ${requestsDuringOutage} ` +
-        `vendor requests; ${count(SAVE_FAILED)} failed-checkpoint streaks`,
+        `vendor requests; ${count(SAVE_FAILED)} failed-checkpoint streaks, ${count('Failed to save the checkpoint again')} ` +
+        `writes refused (401/403) while the API server started`,
     );
     t.diagnostic(
       `recovery after the API server was ready: checkpoint written in ${checkpoint.ms} ms, lastPullTime ` +
