@@ -37,6 +37,8 @@ export class RecordDedup {
         filterMiB,
         bufferSize: config.bufferSize,
         restoredFilter: this.#window.restoredFilter,
+        // 'other format' after an upgrade that changed the filter's layout: rebuilt from the recent hashes.
+        filterRebuilt: this.#window.filterRebuilt,
         restoredRecentHashes: saved?.buffer ? Buffer.from(saved.buffer, 'base64').length / 16 : 0,
       },
       'Record dedup ready',
