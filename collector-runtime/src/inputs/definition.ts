@@ -109,6 +109,8 @@ export interface ServiceDefinition<S = unknown, Own extends Shape = Shape, In = 
   stateVersion: number;
   /** Upgrades a state document of an older layout; returns undefined when it cannot be used. */
   migrateState?(old: unknown, fromVersion: number): S | undefined;
+  /** Cross-field checks after the service's settings parsed (report with fail(walk, …)). */
+  validate?(service: ServiceSettings<Own>, path: string, walk: Walk): void;
   /** A polled service: set up once, then pulled every request_period_in_seconds. */
   createPuller?(ctx: PullerContext<S, ServiceSettings<Own>, In>): Puller;
   /** A pushed service (WebSocket, see core/streaming/): runs until stopped; the runner skips the pull loop. */

@@ -5,6 +5,7 @@ import { createContentPuller } from './content-puller.ts';
 import { createUriRetryPuller, URI_RETRY_STATE_VERSION, type UriRetryState } from './uri-retry-puller.ts';
 import {
   contentSettings,
+  validateBloomSettings,
   office365Credentials,
   office365InputSettings,
   uriRetrySettings,
@@ -25,6 +26,7 @@ function contentService(
     defaultTags: spec.tags,
     stateVersion: OFFICE365_STATE_VERSION,
     migrateState: migrateOffice365State,
+    validate: validateBloomSettings,
     createPuller: (ctx) => createContentPuller(ctx, spec),
   };
 }
