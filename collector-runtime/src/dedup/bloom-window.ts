@@ -338,9 +338,10 @@ export class BloomWindow {
       };
       this.#sinceSnapshot = 0;
     }
-    const withFilter = this.#snapshot.content.length + 200 <= budgetBytes;
-    const left = budgetBytes - (withFilter ? this.#snapshot.content.length + 200 : 0);
-    const fits = Math.max(0, Math.floor(((left / 4) * 3) / CONTENT_HASH_BYTES));
+    const withFilter = this.#snapshot.content.length + FILTER_OVERHEAD <= budgetBytes;
+    const fits = hashesFitting(
+      budgetBytes - (withFilter ? this.#snapshot.content.length + FILTER_OVERHEAD : 0),
+    );
     const recent = this.#recent();
     const kept = recent.length <= fits ? recent : recent.slice(recent.length - fits);
     return {
@@ -350,8 +351,27 @@ export class BloomWindow {
     };
   }
 
+  /**
+   * What a state budget holds once the filter has filled (its bits no longer compress): the filter or
+   * not, and how many of the recent hashes (up to the buffer size). What start-up reports.
+   */
+  budgetFit(budgetBytes: number): { filter: boolean; hashes: number } {
+    const filterChars = Math.ceil(this.filterBytes / 3) * 4 + FILTER_OVERHEAD;
+    const filter = filterChars <= budgetBytes;
+    const hashes = hashesFitting(budgetBytes - (filter ? filterChars : 0));
+    return { filter, hashes: Math.min(hashes, this.config.bufferSize) };
+  }
+
   toJSON(): BloomWindowState {
     const { complete: _complete, ...state } = this.toState();
     return state;
   }
+}
+
+/** Room for the filter's fields besides its content in the state document. */
+const FILTER_OVERHEAD = 200;
+
+/** Recent hashes whose base64 fits in `chars`. */
+function hashesFitting(chars: number): number {
+  return Math.max(0, Math.floor(((chars / 4) * 3) / CONTENT_HASH_BYTES));
 }

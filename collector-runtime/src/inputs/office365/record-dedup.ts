@@ -43,22 +43,20 @@ export class RecordDedup {
       },
       'Record dedup ready',
     );
-    if (this.#budgetBytes !== Infinity) {
-      const probe = this.#window.toState(this.#budgetBytes);
-      const kept = Buffer.from(probe.buffer, 'base64').length / 16;
+    const fit = this.#window.budgetFit(this.#budgetBytes);
+    if (!fit.filter || fit.hashes < config.bufferSize)
       opts.log.warn(
         {
           stateLimitBytes: this.#budgetBytes,
-          filterPersisted: probe.filter !== undefined,
+          filterPersisted: fit.filter,
           filterMiB,
-          recentHashesPersisted: Math.min(kept, config.bufferSize),
+          recentHashesPersisted: fit.hashes,
           bufferSize: config.bufferSize,
         },
-        probe.filter === undefined
-          ? 'The state store is too small for the dedup filter: only the newest recent hashes that fit persist, so a restart can re-send older duplicates; use PersistentVolumeClaim (filesystem) persistence for this source'
-          : 'The state store keeps only part of the dedup memory; use PersistentVolumeClaim (filesystem) persistence for this source',
+        fit.filter
+          ? 'The state store keeps only part of the recent hashes; use PersistentVolumeClaim (filesystem) persistence for this source'
+          : 'The state store is too small for the dedup filter: only the newest recent hashes that fit persist, so a restart can re-send older duplicates; use PersistentVolumeClaim (filesystem) persistence for this source',
       );
-    }
     this.#report();
   }
 
