@@ -139,6 +139,11 @@ export interface InputDefinition {
   settings: Shape;
   /** Each service has its own state and settings types. */
   services: Record<string, ServiceDefinition<any, any, any>>;
+  /**
+   * Its state outgrows a ConfigMap (1 MiB for a whole collector): the operator gives a Collector of this
+   * source a PersistentVolumeClaim unless its spec.persistence says otherwise.
+   */
+  prefersVolumeState?: boolean;
   /** Recognises an older config layout and explains how to migrate it (returns problems, or none). */
   detectLegacy?(raw: Record<string, unknown>, path: string, walk: Walk): void;
   /** Cross-field checks after the settings parsed (e.g. mutually exclusive options). */

@@ -47,6 +47,8 @@ export const office365: InputDefinition = {
   description: 'Office 365 Management Activity API: the unified audit log by content type',
   credentials: office365Credentials,
   settings: office365InputSettings,
+  // Each content service's dedup filter (36.9 MiB at the defaults) does not fit in a ConfigMap.
+  prefersVolumeState: true,
   services: {
     azure_active_directory: contentService('azure_active_directory'),
     sharepoint: contentService('sharepoint'),
