@@ -30,6 +30,6 @@ export function persistenceProblem(collector: CollectorResource): FieldProblem |
     kind: 'Collector',
     name: collector.metadata.name,
     field: 'spec.persistence.type',
-    message: `is ${wanted}, but this Collector keeps its checkpoints in a ${recorded} (status.persistence, chosen when it was created); persistence is immutable: set type ${recorded} or remove spec.persistence, or create a new Collector (with the same inputId to keep the id)`,
+    message: `is ${wanted}, but this Collector keeps its checkpoints in a ${recorded} (status.persistence, chosen when it was created); persistence is immutable: remove spec.persistence (the type cannot be changed once set) to keep the ${recorded}, or create a new Collector (with the same inputId to keep the id)`,
   };
 }
