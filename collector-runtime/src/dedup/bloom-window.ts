@@ -248,8 +248,13 @@ export class BloomWindow {
 
   /** Adds a hash the caller found new with has(). */
   add(h: ContentHash): void {
-    this.#remember(h);
     this.#setBits(h);
+    this.#counted(h);
+  }
+
+  /** A new hash is in the filter: remember it, count it, and reset the filter at capacity. */
+  #counted(h: ContentHash): void {
+    this.#remember(h);
     this.#inserted++;
     this.#sinceSnapshot++;
     // Past capacity the false-positive rate climbs above the configured one: start a fresh filter,
@@ -263,18 +268,38 @@ export class BloomWindow {
     }
   }
 
-  #setBits(h: ContentHash): void {
-    this.#setInBlock(this.#block(word(h, 0)), word(h, 8));
-    this.#setInBlock(this.#block(word(h, 4)), word(h, 12));
+  /**
+   * has() and add() in one pass over the two blocks (the dedup's hot path): adds the hash unless it was
+   * there; true when it was (a duplicate, or a false positive at the configured rate).
+   */
+  addIfNew(h: ContentHash): boolean {
+    const added = this.#setBits(h);
+    if (added) this.#counted(h);
+    return !added;
   }
 
-  #setInBlock(base: number, w: number): void {
+  /** Sets the hash's bits; true when at least one was not set before (the hash is new). */
+  #setBits(h: ContentHash): boolean {
+    const a = this.#setInBlock(this.#block(word(h, 0)), word(h, 8));
+    const b = this.#setInBlock(this.#block(word(h, 4)), word(h, 12));
+    return a || b;
+  }
+
+  #setInBlock(base: number, w: number): boolean {
     // Bit b of a block is bit b%8 of its byte b/8: the BitSet's own layout (its add() does the same, slower).
     const bytes = this.#filter.array;
+    let changed = false;
     for (let i = 0; i < this.geometry.bitsPerBlock; i++) {
       const bit = Math.imul(w, SALTS[i]!) >>> 23;
-      bytes[base + (bit >>> 3)] = bytes[base + (bit >>> 3)]! | (1 << (bit & 7));
+      const at = base + (bit >>> 3);
+      const was = bytes[at]!;
+      const now = was | (1 << (bit & 7));
+      if (now !== was) {
+        bytes[at] = now;
+        changed = true;
+      }
     }
+    return changed;
   }
 
   #remember(h: ContentHash): void {

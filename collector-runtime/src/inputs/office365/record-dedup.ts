@@ -69,11 +69,8 @@ export class RecordDedup {
     let duplicates = 0;
     for (const record of records) {
       const h = contentHash(JSON.stringify(record));
-      if (this.#window.has(h) || this.#reserved.has(h)) duplicates++;
-      else {
-        this.#window.add(h);
-        fresh.push(record);
-      }
+      if (this.#reserved.has(h) || this.#window.addIfNew(h)) duplicates++;
+      else fresh.push(record);
     }
     return { fresh, duplicates };
   }
