@@ -5,9 +5,9 @@ import type { IncomingMessage } from 'node:http';
 import { aadstsBody } from './aadsts-error.ts';
 import { handleTokenRequest, type TokenEndpointConfig, type TokenEndpointVersion } from './token-endpoint.ts';
 import type { TokenIssuer } from './token-issuer.ts';
+import { readBody, requestHeader } from '../http-server.ts';
 
 const TOKEN_PATH = /^\/([^/]+)\/oauth2\/(v2\.0\/)?token\/?$/i;
-const MAX_BODY_BYTES = 1 << 20;
 
 export interface TokenRoute {
   readonly version: TokenEndpointVersion;
@@ -19,24 +19,6 @@ export function tokenRoute(pathname: string): TokenRoute | undefined {
   const m = TOKEN_PATH.exec(pathname);
   if (m === null) return undefined;
   return { version: m[2] === undefined ? 'v1' : 'v2', tenant: decodeURIComponent(m[1] ?? '') };
-}
-
-export function requestHeader(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 export interface TokenReply {

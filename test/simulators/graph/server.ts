@@ -2,8 +2,7 @@
 // the Graph audit/security collections, for tests, benchmarks and the local sandbox.
 
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CollectionPages } from './collection-pages.ts';
 import { endpointForPath, type GraphService } from './endpoints.ts';
 import { GraphData, type TimeRange } from './graph-data.ts';
@@ -16,6 +15,7 @@ import { StatsRecorder, type GraphSimulatorStats } from './stats.ts';
 import { SlidingWindowThrottle } from './throttle.ts';
 import { answerTokenRequest, tokenRoute } from '../entra/token-route.ts';
 import { TokenIssuer } from '../entra/token-issuer.ts';
+import { requestHeader, sendJson, startLoopbackServer, type LoopbackServer } from '../http-server.ts';
 
 export type { GraphService } from './endpoints.ts';
 export type { GraphRecord } from './records.ts';
@@ -74,30 +74,10 @@ export const GRAPH_ROLES = [
   'SecurityEvents.Read.All',
   'SecurityAlert.Read.All',
 ];
-const MAX_BODY_BYTES = 1 << 20;
-
-export function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-export function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
 class Simulator implements GraphSimulator {
   readonly url: string;
   scenario: Scenario = {};
-  readonly #server: ReturnType<typeof createServer>;
+  readonly #http: LoopbackServer;
   readonly #clock: SimClock;
   readonly #data: GraphData;
   readonly #tokens = new TokenIssuer(GRAPH_ROLES);
@@ -105,9 +85,9 @@ class Simulator implements GraphSimulator {
   readonly #graph: GraphRequests;
   readonly #opts: Required<Omit<GraphSimulatorOptions, 'clock' | 'seed' | 'throttle'>>;
 
-  constructor(server: ReturnType<typeof createServer>, url: string, opts: GraphSimulatorOptions) {
-    this.#server = server;
-    this.url = url;
+  constructor(http: LoopbackServer, opts: GraphSimulatorOptions) {
+    this.#http = http;
+    this.url = http.url;
     this.#clock = opts.clock ?? systemClock;
     this.#opts = {
       tenantId: opts.tenantId ?? SIM_TENANT_ID,
@@ -120,16 +100,13 @@ class Simulator implements GraphSimulator {
     this.#graph = new GraphRequests({
       tokens: this.#tokens,
       throttle: opts.throttle === false ? null : new SlidingWindowThrottle(),
-      pages: new CollectionPages(this.#data, url, this.#opts.pageSize),
+      pages: new CollectionPages(this.#data, this.url, this.#opts.pageSize),
       stats: this.#stats,
     });
   }
 
   close(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#server.close((err) => (err === undefined ? resolve() : reject(err)));
-      this.#server.closeAllConnections();
-    });
+    return this.#http.close();
   }
 
   addRecords(service: GraphService, count: number, range: TimeRange): GraphRecord[] {
@@ -161,12 +138,15 @@ class Simulator implements GraphSimulator {
     const target = req.url ?? '/';
     const url = new URL(target, this.url);
     const requestId = randomUUID();
-    const clientRequestId = header(req, 'client-request-id') ?? randomUUID();
+    const clientRequestId = requestHeader(req, 'client-request-id') ?? randomUUID();
     let endpointName = 'not_found';
     const send = (status: number, body: object, headers: Record<string, string>): void => {
       this.#stats.record(endpointName, { at, path: target, status });
-      res.writeHead(status, { 'request-id': requestId, 'client-request-id': clientRequestId, ...headers });
-      res.end(JSON.stringify(body));
+      sendJson(res, status, body, {
+        'request-id': requestId,
+        'client-request-id': clientRequestId,
+        ...headers,
+      });
     };
     const sendGraph = (reply: GraphReply): void =>
       send(reply.status, reply.body, { 'Content-Type': GRAPH_CONTENT_TYPE, ...reply.headers });
@@ -211,7 +191,7 @@ class Simulator implements GraphSimulator {
         endpoint,
         req.method ?? 'GET',
         url.searchParams,
-        header(req, 'authorization'),
+        requestHeader(req, 'authorization'),
         this.scenario,
         at,
       );
@@ -223,17 +203,6 @@ class Simulator implements GraphSimulator {
   }
 }
 
-export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Promise<GraphSimulator> {
-  let simulator: Simulator | undefined;
-  const server = createServer((req, res) => {
-    // Requests only arrive once listen() resolved, by which time the simulator exists.
-    simulator?.handle(req, res).catch(() => res.destroy());
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  simulator = new Simulator(server, `http://127.0.0.1:${port}`, opts);
-  return simulator;
+export function startGraphSimulator(opts: GraphSimulatorOptions = {}): Promise<GraphSimulator> {
+  return startLoopbackServer((http) => new Simulator(http, opts));
 }

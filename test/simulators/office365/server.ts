@@ -3,10 +3,10 @@
 // and the local sandbox. Wire facts: docs/sources/office365-management-activity.md.
 
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { answerTokenRequest, requestHeader, tokenRoute } from '../entra/token-route.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { answerTokenRequest, tokenRoute } from '../entra/token-route.ts';
 import { TokenIssuer } from '../entra/token-issuer.ts';
+import { requestHeader, sendJson, startLoopbackServer, type LoopbackServer } from '../http-server.ts';
 import { systemClock, type SimClock } from '../graph/sim-clock.ts';
 import { SlidingWindowThrottle, type ThrottleBudget } from '../graph/throttle.ts';
 import { CONTENT_TYPES, type AuditRecord, type ContentType } from './audit-records.ts';
@@ -120,7 +120,7 @@ class Simulator implements Office365Simulator {
   readonly url: string;
   readonly tenantId: string;
   scenario: Office365Scenario = {};
-  readonly #server: ReturnType<typeof createServer>;
+  readonly #http: LoopbackServer;
   readonly #clock: SimClock;
   readonly #store: ContentStore;
   readonly #tokens = new TokenIssuer(ROLES);
@@ -131,9 +131,9 @@ class Simulator implements Office365Simulator {
   readonly #expired = new Set<string>();
   readonly #opts: Required<Omit<Office365SimulatorOptions, 'clock' | 'seed' | 'budgets'>>;
 
-  constructor(server: ReturnType<typeof createServer>, url: string, opts: Office365SimulatorOptions) {
-    this.#server = server;
-    this.url = url;
+  constructor(http: LoopbackServer, opts: Office365SimulatorOptions) {
+    this.#http = http;
+    this.url = http.url;
     this.#clock = opts.clock ?? systemClock;
     this.#opts = {
       tenantId: opts.tenantId ?? SIM_TENANT_ID,
@@ -149,10 +149,7 @@ class Simulator implements Office365Simulator {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#server.close((err) => (err === undefined ? resolve() : reject(err)));
-      this.#server.closeAllConnections();
-    });
+    return this.#http.close();
   }
 
   addActivity(
@@ -211,8 +208,11 @@ class Simulator implements Office365Simulator {
         status: reply.status,
         publisherIdentifier: publisher,
       });
-      res.writeHead(reply.status, { 'Content-Type': JSON_TYPE, 'request-id': requestId, ...reply.headers });
-      res.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
+      sendJson(res, reply.status, reply.body, {
+        'Content-Type': JSON_TYPE,
+        'request-id': requestId,
+        ...reply.headers,
+      });
     };
     try {
       const token = tokenRoute(url.pathname);
@@ -352,19 +352,6 @@ class Simulator implements Office365Simulator {
   }
 }
 
-export async function startOffice365Simulator(
-  opts: Office365SimulatorOptions = {},
-): Promise<Office365Simulator> {
-  let simulator: Simulator | undefined;
-  const server = createServer((req, res) => {
-    // Requests only arrive once listen() resolved, by which time the simulator exists.
-    simulator?.handle(req, res).catch(() => res.destroy());
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  simulator = new Simulator(server, `http://127.0.0.1:${port}`, opts);
-  return simulator;
+export function startOffice365Simulator(opts: Office365SimulatorOptions = {}): Promise<Office365Simulator> {
+  return startLoopbackServer((http) => new Simulator(http, opts));
 }
