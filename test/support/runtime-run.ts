@@ -12,27 +12,25 @@ import { createLogger } from '../../collector-runtime/src/logging/logger.ts';
 import type { Clock } from '../../collector-runtime/src/core/clock.ts';
 import type { TestPki } from './tls-certs.ts';
 
-export interface RuntimeRunOptions {
+export interface RuntimeHomeOptions {
   home: string;
   pki: TestPki;
   receiverPort: number;
-  clock?: Clock;
   /** globals.name */
   name: string;
   inputs: Record<string, unknown>;
   /** Extra keys for outputs.devo_1.config (queue sizes and the like). */
   output?: Record<string, unknown>;
+  /** Keys that replace the test defaults in `globals` (state backend, metrics port and the like). */
+  globals?: Record<string, unknown>;
 }
 
-export interface RuntimeRun {
-  runtime: Runtime;
-  logs: Record<string, unknown>[];
-  stop(): Promise<void>;
-}
-
-export async function startRuntimeRun(o: RuntimeRunOptions): Promise<RuntimeRun> {
-  await mkdir(join(o.home, 'certs'), { recursive: true });
-  await mkdir(join(o.home, 'config'), { recursive: true });
+/**
+ * Writes the Docker layout (certs/, config/, state/) under `home`, with a config whose one output is
+ * the receiver on `receiverPort`, and returns the config file's path.
+ */
+export async function writeRuntimeHome(o: RuntimeHomeOptions): Promise<string> {
+  for (const dir of ['certs', 'config', 'state']) await mkdir(join(o.home, dir), { recursive: true });
   await copyFile(o.pki.caCert, join(o.home, 'certs', 'chain.crt'));
   await copyFile(o.pki.clientCert, join(o.home, 'certs', 'client.crt'));
   await copyFile(o.pki.clientKey, join(o.home, 'certs', 'client.key'));
@@ -43,6 +41,7 @@ export async function startRuntimeRun(o: RuntimeRunOptions): Promise<RuntimeRun>
       persistence: { type: 'filesystem', config: { directory_name: 'state' } },
       metrics: { host: '127.0.0.1', port: 0 },
       shutdown_timeout_seconds: 20,
+      ...o.globals,
     },
     outputs: {
       devo_1: {
@@ -61,7 +60,25 @@ export async function startRuntimeRun(o: RuntimeRunOptions): Promise<RuntimeRun>
   };
   const file = join(o.home, 'config', 'config.yaml');
   await writeFile(file, stringify(config));
-  const { config: loaded } = await loadConfig({ configPath: file, env: {} });
+  return file;
+}
+
+export interface RuntimeRunOptions extends RuntimeHomeOptions {
+  clock?: Clock;
+  /** The environment the config's `*_env` keys read. */
+  env?: Record<string, string>;
+}
+
+export interface RuntimeRun {
+  runtime: Runtime;
+  logs: Record<string, unknown>[];
+  stop(): Promise<void>;
+}
+
+export async function startRuntimeRun(o: RuntimeRunOptions): Promise<RuntimeRun> {
+  const file = await writeRuntimeHome(o);
+  const env = o.env ?? {};
+  const { config: loaded } = await loadConfig({ configPath: file, env });
   const logs: Record<string, unknown>[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -70,8 +87,21 @@ export async function startRuntimeRun(o: RuntimeRunOptions): Promise<RuntimeRun>
     },
   });
   const log = createLogger({ destination, level: 'debug' });
-  const runtime = await startRuntime(loaded, { log, env: {}, ...(o.clock ? { clock: o.clock } : {}) });
+  const runtime = await startRuntime(loaded, { log, env, ...(o.clock ? { clock: o.clock } : {}) });
   return { runtime, logs, stop: () => runtime.stop('test finished') };
+}
+
+/** Sum of a counter over the series matching `labels`. */
+export async function counter(
+  run: RuntimeRun,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const metric = await run.runtime.metrics.registry.getSingleMetric(name)?.get();
+  let sum = 0;
+  for (const v of metric?.values ?? [])
+    if (Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want)) sum += v.value;
+  return sum;
 }
 
 export interface ReceivedEvent {

@@ -16,7 +16,8 @@ import {
   type ContentType,
 } from '../../../simulators/office365/server.ts';
 import { eventsOf } from '../microsoft_graph/graph-run.ts';
-import { counter, expectedTag, SERVICE_OF, startOffice365Run } from './office365-run.ts';
+import { expectedTag, SERVICE_OF, startOffice365Run } from './office365-run.ts';
+import { counter } from '../../../support/runtime-run.ts';
 
 const SPEED = 20;
 const HOUR = 3_600_000;
