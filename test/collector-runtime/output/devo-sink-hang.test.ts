@@ -3,34 +3,16 @@
 // was written; the duplicates are the resend's, and the resend buffer stays within its bound.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { waitFor } from '../../support/wait.ts';
-import {
-  batchOf,
-  devoSinkFor,
-  metricValue,
-  startReceiverFixture,
-  type ReceiverFixture,
-} from './output-fixture.ts';
+import { batchOf, devoSinkFor, metricValue, receivedIds, receiverFixtureForFile } from './output-fixture.ts';
 
-let fx: ReceiverFixture;
-before(async () => {
-  fx = await startReceiverFixture('devo-hang');
-});
-after(() => fx.close());
+const fx = receiverFixtureForFile('devo-hang');
 
 const line = (run: string, id: number) =>
   `<14>2024-05-01T10:00:00.000Z collector-0 my.app.hang: {"run":"${run}","id":${id},"pad":"${'p'.repeat(120)}"}\n`;
 
-async function received(run: string): Promise<Map<number, number>> {
-  const seen = new Map<number, number>();
-  const re = new RegExp(`"run":"${run}","id":(\\d+)`);
-  for (const l of await fx.rx.lines()) {
-    const m = re.exec(l);
-    if (m) seen.set(Number(m[1]), (seen.get(Number(m[1])) ?? 0) + 1);
-  }
-  return seen;
-}
+const received = (run: string) => receivedIds(fx.rx, run);
 
 test('receiver hangs 12 s, then resets every connection: nothing written is lost', async () => {
   const { sink, metrics } = devoSinkFor(fx);

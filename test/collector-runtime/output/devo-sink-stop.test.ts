@@ -1,14 +1,10 @@
 // Graceful stop: everything accepted is written and the server confirmed the close before stop() resolves.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { freePort } from '../../support/rsyslog-receiver.ts';
-import { batchOf, devoSinkFor, startReceiverFixture, type ReceiverFixture } from './output-fixture.ts';
+import { batchOf, devoSinkFor, receiverFixtureForFile } from './output-fixture.ts';
 
-let fx: ReceiverFixture;
-before(async () => {
-  fx = await startReceiverFixture('devo-stop');
-});
-after(() => fx.close());
+const fx = receiverFixtureForFile('devo-stop');
 
 const line = (run: string, id: number) =>
   `<14>2024-05-01T10:00:00.000Z h my.app.stop: {"run":"${run}","id":${id}}\n`;

@@ -1,21 +1,11 @@
 // What arrives at a real rsyslog over mutual TLS is exactly what encodeLine produced, byte for byte.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { encodeLine } from '../../../collector-runtime/src/output/line-encoder.ts';
-import {
-  batchOf,
-  devoSinkFor,
-  eventually,
-  metricValue,
-  startReceiverFixture,
-  type ReceiverFixture,
-} from './output-fixture.ts';
+import { batchOf, devoSinkFor, metricValue, receiverFixtureForFile } from './output-fixture.ts';
+import { waitFor } from '../../support/wait.ts';
 
-let fx: ReceiverFixture;
-before(async () => {
-  fx = await startReceiverFixture('devo-wire');
-});
-after(() => fx.close());
+const fx = receiverFixtureForFile('devo-wire');
 
 const T = Date.UTC(2024, 4, 1, 10, 0, 0, 0);
 
@@ -92,7 +82,7 @@ test('hostname verification rejects a name the server certificate does not hold,
   const strict = devoSinkFor(fx, { address: '127.1', reconnect_initial_seconds: 5 }, 'devo_strict');
   await strict.sink.start();
   const pending = strict.sink.write(batchOf(['<14>2024-05-01T10:00:00.000Z h my.app.wire.strict: {}\n']));
-  await eventually(() => strict.sink.status().lastError !== undefined, 10_000, 'a connect error');
+  await waitFor('a connect error', () => strict.sink.status().lastError !== undefined, 10_000);
   assert.match(
     strict.sink.status().lastError!,
     /cannot verify the server certificate of 127\.1:\d+ .*chain\.crt \(outputs\.devo_strict\.config\.chain\).*outputs\.devo_strict\.config\.verify_hostname: false/,
@@ -119,10 +109,10 @@ test('concurrent_connections: N connections drain the one queue', async () => {
   );
   await sink.start();
   const labels = { collector: 'test', output: 'devo_multi' };
-  await eventually(
+  await waitFor(
+    '3 connections',
     async () => (await metricValue(metrics.senderConnected, labels)) === 3,
     10_000,
-    '3 connections',
   );
   const lines = Array.from(
     { length: 3000 },

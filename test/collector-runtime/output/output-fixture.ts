@@ -2,6 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { Registry } from 'prom-client';
 import { createLogger, type Logger } from '../../../collector-runtime/src/logging/logger.ts';
 import {
@@ -42,6 +43,19 @@ export interface ReceiverFixture {
   /** Sinks made by devoSinkFor: close() stops any a failed test left running (they would keep the process up). */
   sinks: Sink[];
   close(): Promise<void>;
+}
+
+/**
+ * The test file's receiver fixture: started before its first test, closed after its last. The object is
+ * filled in by then, so tests read it as they would a started fixture.
+ */
+export function receiverFixtureForFile(prefix: string): ReceiverFixture {
+  const fx = {} as ReceiverFixture;
+  before(async () => {
+    Object.assign(fx, await startReceiverFixture(prefix));
+  });
+  after(() => fx.close?.());
+  return fx;
 }
 
 /** A PKI and a durable-mode rsyslog receiver in a fresh temp dir (one per test file). */
@@ -95,6 +109,17 @@ export function devoSinkFor(
   return { sink, metrics, logs };
 }
 
+/** Ids of test lines `{"run":"<run>","id":<n>…}` found at the receiver, with how often each arrived. */
+export async function receivedIds(rx: RsyslogReceiver, run: string): Promise<Map<number, number>> {
+  const seen = new Map<number, number>();
+  const re = new RegExp(`"run":"${run}","id":(\\d+)`);
+  for (const l of await rx.lines()) {
+    const m = re.exec(l);
+    if (m) seen.set(Number(m[1]), (seen.get(Number(m[1])) ?? 0) + 1);
+  }
+  return seen;
+}
+
 export function batchOf(lines: readonly string[]): LineBatch {
   return { data: Buffer.from(lines.join(''), 'utf8'), events: lines.length };
 }
@@ -107,19 +132,6 @@ export async function metricValue(
   const { values } = await metric.get();
   const hit = values.find((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want));
   return hit?.value ?? 0;
-}
-
-/** Polls `check` until it returns true, or throws after `timeoutMs`. */
-export async function eventually(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** Whether a promise has settled, without waiting for it. */
