@@ -4,10 +4,10 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CollectorError } from '../../../collector-runtime/src/core/errors.ts';
-import { batchOf, devoSinkFor, isSettled, metricValue, receiverFixtureForFile } from './output-fixture.ts';
+import { batchOf, devoSinkFor, isSettled, metricValue, sinkFixtureForFile } from './output-fixture.ts';
 import { waitFor } from '../../support/wait.ts';
 
-const fx = receiverFixtureForFile('devo-certs');
+const fx = sinkFixtureForFile('devo-certs');
 
 const line = (id: string) => `<14>2024-05-01T10:00:00.000Z h my.app.certs: {"id":"${id}"}\n`;
 
@@ -49,7 +49,7 @@ test('a client certificate the server rejects: clear error naming the file, writ
   const warned = logs.records.find((r) => r.msg === 'Failed to connect to Devo');
   assert.equal(warned?.kind, 'tls_client_cert_rejected');
   assert.ok(
-    !(await fx.rx.lines()).some((l) => l.includes('"wrong-')),
+    !(await fx.receiver.lines()).some((l) => l.includes('"wrong-')),
     'nothing arrives over a rejected connection',
   );
 
@@ -60,7 +60,7 @@ test('a client certificate the server rejects: clear error naming the file, writ
   await waitFor(
     'all 50 lines at the receiver',
     async () => {
-      const got = new Set(await fx.rx.lines());
+      const got = new Set(await fx.receiver.lines());
       return lines.every((l) => got.has(l.slice(0, -1)));
     },
     10_000,

@@ -89,7 +89,7 @@ after(async () => {
 });
 
 /** devoSinkFor wants a receiver; only its port is used. */
-const target = () => ({ pki, rx: { port: rec.port } as RsyslogReceiver });
+const target = () => ({ pki, receiver: { port: rec.port } as RsyslogReceiver });
 
 const line = (run: string, id: number) =>
   `<14>2024-05-01T10:00:00.000Z h my.app.gzip: {"run":"${run}","id":${id},"text":"é漢字😀 \\n\\t ${'z'.repeat(id % 300)}"}\n`;

@@ -3,22 +3,22 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import { batchOf, devoSinkFor, metricValue, receivedIds, receiverFixtureForFile } from './output-fixture.ts';
+import { batchOf, devoSinkFor, metricValue, receivedIds, sinkFixtureForFile } from './output-fixture.ts';
 import { waitFor } from '../../support/wait.ts';
 
-const fx = receiverFixtureForFile('devo-reconnect');
+const fx = sinkFixtureForFile('devo-reconnect');
 
 const line = (run: string, id: number) =>
   `<14>2024-05-01T10:00:00.000Z collector-0 my.app.reconnect: {"run":"${run}","id":${id},"pad":"${'p'.repeat(100)}"}\n`;
 
-const received = (run: string) => receivedIds(fx.rx, run);
+const received = (run: string) => receivedIds(fx.receiver, run);
 
 test('rsyslog SIGKILLed and restarted mid-stream: every event arrives at least once', async () => {
   const { sink, logs, metrics } = devoSinkFor(fx, { queue_max_events: 2000 });
   await sink.start();
   const total = 20_000;
   const perBatch = 200;
-  const base = await fx.rx.countLines();
+  const base = await fx.receiver.countLines();
   let resolvedEvents = 0;
   let resolvedAtKill = -1;
 
@@ -26,13 +26,13 @@ test('rsyslog SIGKILLed and restarted mid-stream: every event arrives at least o
   const crash = (async () => {
     await waitFor(
       'a quarter of the stream',
-      async () => (await fx.rx.countLines()) - base >= total / 4,
+      async () => (await fx.receiver.countLines()) - base >= total / 4,
       20_000,
     );
-    await fx.rx.kill('SIGKILL');
+    await fx.receiver.kill('SIGKILL');
     resolvedAtKill = resolvedEvents;
     await sleep(300);
-    await fx.rx.restart();
+    await fx.receiver.restart();
   })();
 
   for (let i = 0; i < total; i += perBatch) {
@@ -94,7 +94,7 @@ test('a connection the server closed is noticed and replaced on the next send', 
   const { sink, logs, metrics } = devoSinkFor(fx);
   await sink.start();
   await sink.write(batchOf([line('closed', 0)]));
-  await fx.rx.restart(); // SIGTERM: rsyslog closes our connection
+  await fx.receiver.restart(); // SIGTERM: rsyslog closes our connection
   await waitFor('the close to be noticed', () => !sink.status().connected, 10_000);
   assert.ok(logs.messages().includes('Lost connection to Devo'));
   await sink.write(batchOf([line('closed', 1)]));

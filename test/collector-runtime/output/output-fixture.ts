@@ -1,8 +1,7 @@
-// Shared set-up of the output tests: a temp dir with a PKI, a private rsyslog receiver, a log capture, metrics.
+// Shared set-up of the output tests: the receiver fixture, a log capture, metrics, sinks pointed at the receiver.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before } from 'node:test';
 import { Registry } from 'prom-client';
 import { createLogger, type Logger } from '../../../collector-runtime/src/logging/logger.ts';
 import {
@@ -12,8 +11,12 @@ import {
 import { createDevoSink } from '../../../collector-runtime/src/output/devo-sink.ts';
 import type { DevoOutputConfig } from '../../../collector-runtime/src/output/devo-output-config.ts';
 import type { LineBatch, Sink } from '../../../collector-runtime/src/output/sink.ts';
-import { startRsyslogReceiver, type RsyslogReceiver } from '../../support/rsyslog-receiver.ts';
-import { generateTestPki, type TestPki } from '../../support/tls-certs.ts';
+import type { RsyslogReceiver } from '../../support/rsyslog-receiver.ts';
+import {
+  fixtureForFile,
+  startReceiverFixture,
+  type ReceiverFixture,
+} from '../../support/receiver-fixture.ts';
 import { parseLogLine } from '../../support/log-lines.ts';
 
 export interface LogCapture {
@@ -36,45 +39,25 @@ export async function makeTempDir(prefix: string): Promise<{ dir: string; remove
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-export interface ReceiverFixture {
-  dir: string;
-  pki: TestPki;
-  rx: RsyslogReceiver;
+export interface SinkFixture extends ReceiverFixture {
   /** Sinks made by devoSinkFor: close() stops any a failed test left running (they would keep the process up). */
   sinks: Sink[];
-  close(): Promise<void>;
 }
 
-/**
- * The test file's receiver fixture: started before its first test, closed after its last. The object is
- * filled in by then, so tests read it as they would a started fixture.
- */
-export function receiverFixtureForFile(prefix: string): ReceiverFixture {
-  const fx = {} as ReceiverFixture;
-  before(async () => {
-    Object.assign(fx, await startReceiverFixture(prefix));
+/** The receiver fixture of test/support plus the sinks a test made, stopped at close (one per test file). */
+export function sinkFixtureForFile(prefix: string): SinkFixture {
+  return fixtureForFile(async () => {
+    const fx = await startReceiverFixture(prefix);
+    const sinks: Sink[] = [];
+    return {
+      ...fx,
+      sinks,
+      async close() {
+        await Promise.all(sinks.map((s) => s.stop(100).catch(() => undefined)));
+        await fx.close();
+      },
+    };
   });
-  after(() => fx.close?.());
-  return fx;
-}
-
-/** A PKI and a durable-mode rsyslog receiver in a fresh temp dir (one per test file). */
-export async function startReceiverFixture(prefix: string): Promise<ReceiverFixture> {
-  const tmp = await makeTempDir(prefix);
-  const pki = await generateTestPki(join(tmp.dir, 'pki'));
-  const rx = await startRsyslogReceiver({ pki, dir: join(tmp.dir, 'rsyslog') });
-  const sinks: Sink[] = [];
-  return {
-    dir: tmp.dir,
-    pki,
-    rx,
-    sinks,
-    async close() {
-      await Promise.all(sinks.map((s) => s.stop(100).catch(() => undefined)));
-      await rx.stop();
-      await tmp.remove();
-    },
-  };
 }
 
 export interface SinkUnderTest {
@@ -85,7 +68,7 @@ export interface SinkUnderTest {
 
 /** A Devo sink pointed at the fixture's receiver with the trusted client certificate, fast test timings. */
 export function devoSinkFor(
-  fx: Pick<ReceiverFixture, 'pki' | 'rx'> & { sinks?: Sink[] },
+  fx: Pick<ReceiverFixture, 'pki' | 'receiver'> & { sinks?: Sink[] },
   overrides: Partial<DevoOutputConfig> = {},
   name = 'devo_1',
 ): SinkUnderTest {
@@ -94,7 +77,7 @@ export function devoSinkFor(
   const sink = createDevoSink(
     {
       address: '127.0.0.1',
-      port: fx.rx.port,
+      port: fx.receiver.port,
       chain: 'chain.crt',
       cert: `${fx.pki.domain}.crt`,
       key: `${fx.pki.domain}.key`,
@@ -110,10 +93,10 @@ export function devoSinkFor(
 }
 
 /** Ids of test lines `{"run":"<run>","id":<n>…}` found at the receiver, with how often each arrived. */
-export async function receivedIds(rx: RsyslogReceiver, run: string): Promise<Map<number, number>> {
+export async function receivedIds(receiver: RsyslogReceiver, run: string): Promise<Map<number, number>> {
   const seen = new Map<number, number>();
   const re = new RegExp(`"run":"${run}","id":(\\d+)`);
-  for (const l of await rx.lines()) {
+  for (const l of await receiver.lines()) {
     const m = re.exec(l);
     if (m) seen.set(Number(m[1]), (seen.get(Number(m[1])) ?? 0) + 1);
   }
