@@ -20,6 +20,7 @@ import { API_VERSION, type CollectorResource, type ServiceResource } from '../..
 import { parseRunArgs, startOperator, type RunningOperator } from '../../operator/src/cli/run-command.ts';
 import type { RealCluster } from '../support/real-cluster/cluster.ts';
 import { waitFor } from '../support/wait.ts';
+import { operatorRunFlags } from '../support/operator-flags.ts';
 
 export { waitFor };
 export const ROOT = new URL('../../', import.meta.url).pathname;
@@ -229,20 +230,7 @@ export async function runOperatorInProcess(
   args: string[] = [],
 ): Promise<RunningOperator & { logs: Record<string, unknown>[] }> {
   const logs: Record<string, unknown>[] = [];
-  const opts = parseRunArgs(
-    [
-      '--kubeconfig',
-      kubeconfig,
-      '--metrics-port',
-      '0',
-      '--metrics-host',
-      '127.0.0.1',
-      '--runtime-image',
-      RUNTIME_IMAGE,
-      ...args,
-    ],
-    {},
-  );
+  const opts = parseRunArgs(operatorRunFlags(kubeconfig, '--runtime-image', RUNTIME_IMAGE, ...args), {});
   if ('help' in opts) throw new Error('unexpected --help');
   const sink = { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) };
   const level = process.env.OPERATOR_TEST_LOG ?? 'info';
@@ -270,19 +258,7 @@ export interface OperatorProcess {
 export function spawnOperator(kubeconfig: string, args: string[] = []): OperatorProcess {
   const child = spawn(
     process.execPath,
-    [
-      OPERATOR_MAIN,
-      'run',
-      '--kubeconfig',
-      kubeconfig,
-      '--metrics-port',
-      '0',
-      '--metrics-host',
-      '127.0.0.1',
-      '--runtime-image',
-      RUNTIME_IMAGE,
-      ...args,
-    ],
+    [OPERATOR_MAIN, 'run', ...operatorRunFlags(kubeconfig, '--runtime-image', RUNTIME_IMAGE, ...args)],
     { stdio: ['ignore', 'pipe', 'inherit'], env: { PATH: process.env.PATH } },
   );
   const logs: Record<string, unknown>[] = [];

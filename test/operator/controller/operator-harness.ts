@@ -145,6 +145,12 @@ export class OperatorHarness {
 
   // ---- writes through the real client ----
 
+  /** The Secrets aCollector() names by default: the source credentials and the Devo certificate. */
+  async createDefaultSecrets(): Promise<void> {
+    await this.create(credentialsSecret());
+    await this.create(certificateSecret());
+  }
+
   async create(obj: Record<string, unknown>): Promise<void> {
     const kind = String(obj.kind);
     if (obj.apiVersion === API_VERSION) {
