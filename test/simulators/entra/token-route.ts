@@ -15,28 +15,34 @@ export interface TokenRoute {
 }
 
 /** The token route a path names, or undefined when it is not a token endpoint. */
-export function tokenRoute(pathname: string): TokenRoute | undefined {
+function tokenRoute(pathname: string): TokenRoute | undefined {
   const m = TOKEN_PATH.exec(pathname);
   if (m === null) return undefined;
   return { version: m[2] === undefined ? 'v1' : 'v2', tenant: decodeURIComponent(m[1] ?? '') };
 }
 
 export interface TokenReply {
+  readonly version: TokenEndpointVersion;
   readonly ok: boolean;
   readonly status: number;
   readonly body: object;
   readonly headers: Record<string, string>;
 }
 
-/** Reads the request body and answers it as Entra would. */
-export async function answerTokenRequest(
+/**
+ * Answers the request as Entra would when its path is a token endpoint (reading its body), or returns
+ * undefined to leave it to the simulator's own routes.
+ */
+export async function answerTokenRoute(
   req: IncomingMessage,
-  route: TokenRoute,
+  pathname: string,
   config: TokenEndpointConfig,
   issuer: TokenIssuer,
   ids: { requestId: string; clientRequestId: string },
   now: number,
-): Promise<TokenReply> {
+): Promise<TokenReply | undefined> {
+  const route = tokenRoute(pathname);
+  if (route === undefined) return undefined;
   const reply = handleTokenRequest(
     {
       ...route,
@@ -56,8 +62,9 @@ export async function answerTokenRequest(
     'x-ms-request-id': ids.requestId,
   };
   return reply.ok
-    ? { ok: true, status: 200, body: reply.body, headers }
+    ? { version: route.version, ok: true, status: 200, body: reply.body, headers }
     : {
+        version: route.version,
         ok: false,
         status: reply.error.status,
         body: aadstsBody(reply.error, now, ids.clientRequestId),

@@ -4,7 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { answerTokenRequest, tokenRoute } from '../entra/token-route.ts';
+import { answerTokenRoute } from '../entra/token-route.ts';
 import { TokenIssuer } from '../entra/token-issuer.ts';
 import { GraphError, graphErrorBody } from '../graph/graph-errors.ts';
 import {
@@ -140,26 +140,25 @@ class Simulator implements ExchangeTraceSimulator {
     const log = (api: TraceApi, status: number, extra: Partial<TraceRequestLogEntry> = {}) =>
       this.#log.push({ at, api, path: target, status, ...extra });
 
-    const token = tokenRoute(url.pathname);
+    const token = await answerTokenRoute(
+      req,
+      url.pathname,
+      {
+        tenantId: SIM_TENANT_ID,
+        tenantDomain: SIM_TENANT_DOMAIN,
+        clientId: SIM_CLIENT_ID,
+        clientSecret: SIM_CLIENT_SECRET,
+        lifetimeSeconds: this.#opts.tokenLifetimeSeconds ?? 3599,
+        resources: [...GRAPH_RESOURCES, EXCHANGE_RESOURCE, this.url],
+        failSecret: this.scenario.failSecret === true,
+      },
+      this.#tokens,
+      { requestId, clientRequestId: requestHeader(req, 'client-request-id') ?? randomUUID() },
+      at,
+    );
     if (token !== undefined) {
-      const reply = await answerTokenRequest(
-        req,
-        token,
-        {
-          tenantId: SIM_TENANT_ID,
-          tenantDomain: SIM_TENANT_DOMAIN,
-          clientId: SIM_CLIENT_ID,
-          clientSecret: SIM_CLIENT_SECRET,
-          lifetimeSeconds: this.#opts.tokenLifetimeSeconds ?? 3599,
-          resources: [...GRAPH_RESOURCES, EXCHANGE_RESOURCE, this.url],
-          failSecret: this.scenario.failSecret === true,
-        },
-        this.#tokens,
-        { requestId, clientRequestId: requestHeader(req, 'client-request-id') ?? randomUUID() },
-        at,
-      );
-      log(`token_${token.version}`, reply.status);
-      sendJson(res, reply.status, reply.body, reply.headers);
+      log(`token_${token.version}`, token.status);
+      sendJson(res, token.status, token.body, token.headers);
       return;
     }
 

@@ -13,7 +13,8 @@ import type { Scenario } from './scenario.ts';
 import { systemClock, type SimClock } from './sim-clock.ts';
 import { StatsRecorder, type GraphSimulatorStats } from './stats.ts';
 import { SlidingWindowThrottle } from './throttle.ts';
-import { answerTokenRequest, tokenRoute } from '../entra/token-route.ts';
+import { answerTokenRoute } from '../entra/token-route.ts';
+import type { TokenEndpointConfig } from '../entra/token-endpoint.ts';
 import { TokenIssuer } from '../entra/token-issuer.ts';
 import { requestHeader, sendJson, startLoopbackServer, type LoopbackServer } from '../http-server.ts';
 
@@ -84,6 +85,7 @@ class Simulator implements GraphSimulator {
   readonly #stats = new StatsRecorder();
   readonly #graph: GraphRequests;
   readonly #opts: Required<Omit<GraphSimulatorOptions, 'clock' | 'seed' | 'throttle'>>;
+  readonly #tokenConfig: Omit<TokenEndpointConfig, 'failSecret'>;
 
   constructor(http: LoopbackServer, opts: GraphSimulatorOptions) {
     this.#http = http;
@@ -95,6 +97,12 @@ class Simulator implements GraphSimulator {
       clientSecret: opts.clientSecret ?? SIM_CLIENT_SECRET,
       tokenLifetimeSeconds: opts.tokenLifetimeSeconds ?? SIM_TOKEN_LIFETIME_SECONDS,
       pageSize: opts.pageSize ?? SIM_PAGE_SIZE,
+    };
+    this.#tokenConfig = {
+      ...this.#opts,
+      tenantDomain: SIM_TENANT_DOMAIN,
+      lifetimeSeconds: this.#opts.tokenLifetimeSeconds,
+      resources: [...GRAPH_RESOURCES, this.url],
     };
     this.#data = new GraphData(opts.seed ?? SIM_SEED, this.#opts.tenantId, this.#clock.now());
     this.#graph = new GraphRequests({
@@ -157,25 +165,18 @@ class Simulator implements GraphSimulator {
         headers: { ...err.headers },
       });
     try {
-      const token = tokenRoute(url.pathname);
+      const token = await answerTokenRoute(
+        req,
+        url.pathname,
+        { ...this.#tokenConfig, failSecret: this.scenario.failSecret === true },
+        this.#tokens,
+        { requestId, clientRequestId },
+        at,
+      );
       if (token !== undefined) {
         endpointName = `token_${token.version}`;
-        const reply = await answerTokenRequest(
-          req,
-          token,
-          {
-            ...this.#opts,
-            tenantDomain: SIM_TENANT_DOMAIN,
-            lifetimeSeconds: this.#opts.tokenLifetimeSeconds,
-            resources: [...GRAPH_RESOURCES, this.url],
-            failSecret: this.scenario.failSecret === true,
-          },
-          this.#tokens,
-          { requestId, clientRequestId },
-          at,
-        );
-        if (reply.ok) this.#stats.tokensIssued += 1;
-        send(reply.status, reply.body, reply.headers);
+        if (token.ok) this.#stats.tokensIssued += 1;
+        send(token.status, token.body, token.headers);
         return;
       }
       const endpoint = endpointForPath(url.pathname);

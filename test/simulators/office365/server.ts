@@ -4,7 +4,8 @@
 
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { answerTokenRequest, tokenRoute } from '../entra/token-route.ts';
+import { answerTokenRoute } from '../entra/token-route.ts';
+import type { TokenEndpointConfig } from '../entra/token-endpoint.ts';
 import { TokenIssuer } from '../entra/token-issuer.ts';
 import { requestHeader, sendJson, startLoopbackServer, type LoopbackServer } from '../http-server.ts';
 import { systemClock, type SimClock } from '../graph/sim-clock.ts';
@@ -130,6 +131,7 @@ class Simulator implements Office365Simulator {
   readonly #throttle: SlidingWindowThrottle<'publisher' | 'shared'> | null;
   readonly #expired = new Set<string>();
   readonly #opts: Required<Omit<Office365SimulatorOptions, 'clock' | 'seed' | 'budgets'>>;
+  readonly #tokenConfig: Omit<TokenEndpointConfig, 'failSecret'>;
 
   constructor(http: LoopbackServer, opts: Office365SimulatorOptions) {
     this.#http = http;
@@ -143,6 +145,12 @@ class Simulator implements Office365Simulator {
       pageSize: opts.pageSize ?? SIM_PAGE_SIZE,
     };
     this.tenantId = this.#opts.tenantId;
+    this.#tokenConfig = {
+      ...this.#opts,
+      tenantDomain: SIM_TENANT_DOMAIN,
+      lifetimeSeconds: this.#opts.tokenLifetimeSeconds,
+      resources: [...MANAGE_RESOURCES, this.url],
+    };
     this.#store = new ContentStore(opts.seed ?? 1, this.tenantId);
     this.#pages = new PageTokens(randomUUID());
     this.#throttle = opts.budgets === false ? null : new SlidingWindowThrottle(opts.budgets ?? FEED_BUDGETS);
@@ -215,25 +223,18 @@ class Simulator implements Office365Simulator {
       });
     };
     try {
-      const token = tokenRoute(url.pathname);
+      const token = await answerTokenRoute(
+        req,
+        url.pathname,
+        { ...this.#tokenConfig, failSecret: this.scenario.failSecret === true },
+        this.#tokens,
+        { requestId, clientRequestId: requestHeader(req, 'client-request-id') ?? randomUUID() },
+        at,
+      );
       if (token !== undefined) {
         operation = `token_${token.version}`;
-        const reply = await answerTokenRequest(
-          req,
-          token,
-          {
-            ...this.#opts,
-            tenantDomain: SIM_TENANT_DOMAIN,
-            lifetimeSeconds: this.#opts.tokenLifetimeSeconds,
-            resources: [...MANAGE_RESOURCES, this.url],
-            failSecret: this.scenario.failSecret === true,
-          },
-          this.#tokens,
-          { requestId, clientRequestId: requestHeader(req, 'client-request-id') ?? randomUUID() },
-          at,
-        );
-        if (reply.ok) this.#stats.tokensIssued += 1;
-        send(reply);
+        if (token.ok) this.#stats.tokensIssued += 1;
+        send(token);
         return;
       }
       const route = FEED_PATH.exec(url.pathname);
