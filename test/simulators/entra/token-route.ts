@@ -21,6 +21,32 @@ function tokenRoute(pathname: string): TokenRoute | undefined {
   return { version: m[2] === undefined ? 'v1' : 'v2', tenant: decodeURIComponent(m[1] ?? '') };
 }
 
+/** The app registration options a simulator takes; unset ones keep the simulator's defaults. */
+export interface AppRegistrationOptions {
+  tenantId?: string;
+  clientId?: string;
+  clientSecret?: string;
+  tokenLifetimeSeconds?: number;
+}
+
+export type TokenRouteConfig = Omit<TokenEndpointConfig, 'failSecret'>;
+
+/** The token endpoints' config: the test's app registration over the simulator's defaults. */
+export function tokenRouteConfig(
+  opts: AppRegistrationOptions,
+  defaults: Omit<TokenRouteConfig, 'resources'>,
+  resources: readonly string[],
+): TokenRouteConfig {
+  return {
+    tenantId: opts.tenantId ?? defaults.tenantId,
+    tenantDomain: defaults.tenantDomain,
+    clientId: opts.clientId ?? defaults.clientId,
+    clientSecret: opts.clientSecret ?? defaults.clientSecret,
+    lifetimeSeconds: opts.tokenLifetimeSeconds ?? defaults.lifetimeSeconds,
+    resources,
+  };
+}
+
 export interface TokenReply {
   readonly version: TokenEndpointVersion;
   readonly ok: boolean;

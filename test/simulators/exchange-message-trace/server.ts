@@ -4,7 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { answerTokenRoute } from '../entra/token-route.ts';
+import { answerTokenRoute, tokenRouteConfig, type TokenRouteConfig } from '../entra/token-route.ts';
 import { TokenIssuer } from '../entra/token-issuer.ts';
 import { GraphError, graphErrorBody } from '../graph/graph-errors.ts';
 import {
@@ -14,6 +14,7 @@ import {
   SIM_CLIENT_SECRET,
   SIM_TENANT_DOMAIN,
   SIM_TENANT_ID,
+  SIM_TOKEN_LIFETIME_SECONDS,
 } from '../graph/server.ts';
 import { systemClock, type SimClock } from '../graph/sim-clock.ts';
 import { formatRetryAfter, SlidingWindowThrottle, type ThrottleBudget } from '../graph/throttle.ts';
@@ -98,11 +99,23 @@ class Simulator implements ExchangeTraceSimulator {
   readonly #throttle: SlidingWindowThrottle | null;
   readonly #log: TraceRequestLogEntry[] = [];
   readonly #opts: ExchangeTraceSimulatorOptions;
+  readonly #tokenConfig: TokenRouteConfig;
 
   constructor(http: LoopbackServer, opts: ExchangeTraceSimulatorOptions) {
     this.#http = http;
     this.url = http.url;
     this.#opts = opts;
+    this.#tokenConfig = tokenRouteConfig(
+      opts,
+      {
+        tenantId: SIM_TENANT_ID,
+        tenantDomain: SIM_TENANT_DOMAIN,
+        clientId: SIM_CLIENT_ID,
+        clientSecret: SIM_CLIENT_SECRET,
+        lifetimeSeconds: SIM_TOKEN_LIFETIME_SECONDS,
+      },
+      [...GRAPH_RESOURCES, EXCHANGE_RESOURCE, this.url],
+    );
     this.#clock = opts.clock ?? systemClock;
     this.#rows = new TraceRows(opts.seed ?? 1, SIM_TENANT_ID);
     // The Graph simulator's sliding window, with message trace's one budget in its single group.
@@ -143,15 +156,7 @@ class Simulator implements ExchangeTraceSimulator {
     const token = await answerTokenRoute(
       req,
       url.pathname,
-      {
-        tenantId: SIM_TENANT_ID,
-        tenantDomain: SIM_TENANT_DOMAIN,
-        clientId: SIM_CLIENT_ID,
-        clientSecret: SIM_CLIENT_SECRET,
-        lifetimeSeconds: this.#opts.tokenLifetimeSeconds ?? 3599,
-        resources: [...GRAPH_RESOURCES, EXCHANGE_RESOURCE, this.url],
-        failSecret: this.scenario.failSecret === true,
-      },
+      { ...this.#tokenConfig, failSecret: this.scenario.failSecret === true },
       this.#tokens,
       { requestId, clientRequestId: requestHeader(req, 'client-request-id') ?? randomUUID() },
       at,

@@ -13,8 +13,7 @@ import type { Scenario } from './scenario.ts';
 import { systemClock, type SimClock } from './sim-clock.ts';
 import { StatsRecorder, type GraphSimulatorStats } from './stats.ts';
 import { SlidingWindowThrottle } from './throttle.ts';
-import { answerTokenRoute } from '../entra/token-route.ts';
-import type { TokenEndpointConfig } from '../entra/token-endpoint.ts';
+import { answerTokenRoute, tokenRouteConfig, type TokenRouteConfig } from '../entra/token-route.ts';
 import { TokenIssuer } from '../entra/token-issuer.ts';
 import { requestHeader, sendJson, startLoopbackServer, type LoopbackServer } from '../http-server.ts';
 
@@ -84,31 +83,30 @@ class Simulator implements GraphSimulator {
   readonly #tokens = new TokenIssuer(GRAPH_ROLES);
   readonly #stats = new StatsRecorder();
   readonly #graph: GraphRequests;
-  readonly #opts: Required<Omit<GraphSimulatorOptions, 'clock' | 'seed' | 'throttle'>>;
-  readonly #tokenConfig: Omit<TokenEndpointConfig, 'failSecret'>;
+  readonly #tokenConfig: TokenRouteConfig;
+  readonly #pageSize: number;
 
   constructor(http: LoopbackServer, opts: GraphSimulatorOptions) {
     this.#http = http;
     this.url = http.url;
     this.#clock = opts.clock ?? systemClock;
-    this.#opts = {
-      tenantId: opts.tenantId ?? SIM_TENANT_ID,
-      clientId: opts.clientId ?? SIM_CLIENT_ID,
-      clientSecret: opts.clientSecret ?? SIM_CLIENT_SECRET,
-      tokenLifetimeSeconds: opts.tokenLifetimeSeconds ?? SIM_TOKEN_LIFETIME_SECONDS,
-      pageSize: opts.pageSize ?? SIM_PAGE_SIZE,
-    };
-    this.#tokenConfig = {
-      ...this.#opts,
-      tenantDomain: SIM_TENANT_DOMAIN,
-      lifetimeSeconds: this.#opts.tokenLifetimeSeconds,
-      resources: [...GRAPH_RESOURCES, this.url],
-    };
-    this.#data = new GraphData(opts.seed ?? SIM_SEED, this.#opts.tenantId, this.#clock.now());
+    this.#tokenConfig = tokenRouteConfig(
+      opts,
+      {
+        tenantId: SIM_TENANT_ID,
+        tenantDomain: SIM_TENANT_DOMAIN,
+        clientId: SIM_CLIENT_ID,
+        clientSecret: SIM_CLIENT_SECRET,
+        lifetimeSeconds: SIM_TOKEN_LIFETIME_SECONDS,
+      },
+      [...GRAPH_RESOURCES, this.url],
+    );
+    this.#pageSize = opts.pageSize ?? SIM_PAGE_SIZE;
+    this.#data = new GraphData(opts.seed ?? SIM_SEED, this.#tokenConfig.tenantId, this.#clock.now());
     this.#graph = new GraphRequests({
       tokens: this.#tokens,
       throttle: opts.throttle === false ? null : new SlidingWindowThrottle(),
-      pages: new CollectionPages(this.#data, this.url, this.#opts.pageSize),
+      pages: new CollectionPages(this.#data, this.url, this.#pageSize),
       stats: this.#stats,
     });
   }

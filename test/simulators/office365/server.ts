@@ -4,8 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { answerTokenRoute } from '../entra/token-route.ts';
-import type { TokenEndpointConfig } from '../entra/token-endpoint.ts';
+import { answerTokenRoute, tokenRouteConfig, type TokenRouteConfig } from '../entra/token-route.ts';
 import { TokenIssuer } from '../entra/token-issuer.ts';
 import { requestHeader, sendJson, startLoopbackServer, type LoopbackServer } from '../http-server.ts';
 import { systemClock, type SimClock } from '../graph/sim-clock.ts';
@@ -130,27 +129,26 @@ class Simulator implements Office365Simulator {
   readonly #pages: PageTokens;
   readonly #throttle: SlidingWindowThrottle<'publisher' | 'shared'> | null;
   readonly #expired = new Set<string>();
-  readonly #opts: Required<Omit<Office365SimulatorOptions, 'clock' | 'seed' | 'budgets'>>;
-  readonly #tokenConfig: Omit<TokenEndpointConfig, 'failSecret'>;
+  readonly #tokenConfig: TokenRouteConfig;
+  readonly #pageSize: number;
 
   constructor(http: LoopbackServer, opts: Office365SimulatorOptions) {
     this.#http = http;
     this.url = http.url;
     this.#clock = opts.clock ?? systemClock;
-    this.#opts = {
-      tenantId: opts.tenantId ?? SIM_TENANT_ID,
-      clientId: opts.clientId ?? SIM_CLIENT_ID,
-      clientSecret: opts.clientSecret ?? SIM_CLIENT_SECRET,
-      tokenLifetimeSeconds: opts.tokenLifetimeSeconds ?? SIM_TOKEN_LIFETIME_SECONDS,
-      pageSize: opts.pageSize ?? SIM_PAGE_SIZE,
-    };
-    this.tenantId = this.#opts.tenantId;
-    this.#tokenConfig = {
-      ...this.#opts,
-      tenantDomain: SIM_TENANT_DOMAIN,
-      lifetimeSeconds: this.#opts.tokenLifetimeSeconds,
-      resources: [...MANAGE_RESOURCES, this.url],
-    };
+    this.#tokenConfig = tokenRouteConfig(
+      opts,
+      {
+        tenantId: SIM_TENANT_ID,
+        tenantDomain: SIM_TENANT_DOMAIN,
+        clientId: SIM_CLIENT_ID,
+        clientSecret: SIM_CLIENT_SECRET,
+        lifetimeSeconds: SIM_TOKEN_LIFETIME_SECONDS,
+      },
+      [...MANAGE_RESOURCES, this.url],
+    );
+    this.#pageSize = opts.pageSize ?? SIM_PAGE_SIZE;
+    this.tenantId = this.#tokenConfig.tenantId;
     this.#store = new ContentStore(opts.seed ?? 1, this.tenantId);
     this.#pages = new PageTokens(randomUUID());
     this.#throttle = opts.budgets === false ? null : new SlidingWindowThrottle(opts.budgets ?? FEED_BUDGETS);
@@ -322,16 +320,16 @@ class Simulator implements Office365Simulator {
         const next = param(params, 'nextPage');
         const offset = next === null ? 0 : this.#pages.offset(next, contentType, window);
         const all = this.#store.list(contentType, window.start, window.end);
-        const page = all.slice(offset, offset + this.#opts.pageSize).map((b) => descriptor(b, feedUrl));
+        const page = all.slice(offset, offset + this.#pageSize).map((b) => descriptor(b, feedUrl));
         const headers: Record<string, string> = {};
-        if (offset + this.#opts.pageSize < all.length) {
+        if (offset + this.#pageSize < all.length) {
           const nextUrl = new URL(`${feedUrl}/subscriptions/content`);
           nextUrl.searchParams.set('contentType', contentType);
           nextUrl.searchParams.set('startTime', new Date(window.start).toISOString().slice(0, 19));
           nextUrl.searchParams.set('endTime', new Date(window.end).toISOString().slice(0, 19));
           nextUrl.searchParams.set(
             'nextPage',
-            this.#pages.issue(contentType, window, offset + this.#opts.pageSize),
+            this.#pages.issue(contentType, window, offset + this.#pageSize),
           );
           headers[this.scenario.nextPageHeader ?? 'NextPageUri'] = nextUrl.toString();
         }
