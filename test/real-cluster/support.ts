@@ -16,11 +16,12 @@ import {
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { pino } from 'pino';
-import { API_VERSION, type CollectorResource, type ServiceResource } from '../../operator/src/api/types.ts';
+import { type CollectorResource, type ServiceResource } from '../../operator/src/api/types.ts';
 import { parseRunArgs, startOperator, type RunningOperator } from '../../operator/src/cli/run-command.ts';
 import type { RealCluster } from '../support/real-cluster/cluster.ts';
 import { waitFor } from '../support/wait.ts';
 import { operatorRunFlags } from '../support/operator-flags.ts';
+import { collectorResource, serviceResource } from '../support/operator-resources.ts';
 
 export { waitFor };
 export const ROOT = new URL('../../', import.meta.url).pathname;
@@ -85,37 +86,10 @@ export function aCollector(
   name: string,
   persistence: 'ConfigMap' | 'PersistentVolumeClaim' = 'ConfigMap',
 ): CollectorResource {
-  return {
-    apiVersion: API_VERSION,
-    kind: 'Collector',
-    metadata: { name, namespace },
-    spec: {
-      source: 'microsoft_graph_audit',
-      credentialsSecretRef: { name: 'graph-credentials' },
-      output: {
-        address: 'collector-eu.devo.io',
-        port: 443,
-        certificateSecretRef: { name: 'devo-certificate' },
-      },
-      persistence: { type: persistence },
-    },
-  };
+  return collectorResource(namespace, name, { persistence });
 }
 
-export function aService(
-  namespace: string,
-  name: string,
-  collector: string,
-  service: string,
-  spec: Partial<ServiceResource['spec']> = {},
-): ServiceResource {
-  return {
-    apiVersion: API_VERSION,
-    kind: 'Service',
-    metadata: { name, namespace },
-    spec: { collectorRef: { name: collector }, service, ...spec },
-  };
-}
+export { serviceResource as aService };
 
 /** Typed reads and writes as the admin, for what the tests check and change behind the operator's back. */
 export class Api {
