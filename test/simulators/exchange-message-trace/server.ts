@@ -10,11 +10,11 @@ import { GraphError, graphErrorBody } from '../graph/graph-errors.ts';
 import {
   GRAPH_RESOURCES,
   GRAPH_ROLES,
+  SIM_APP,
   SIM_CLIENT_ID,
   SIM_CLIENT_SECRET,
   SIM_TENANT_DOMAIN,
   SIM_TENANT_ID,
-  SIM_TOKEN_LIFETIME_SECONDS,
 } from '../graph/server.ts';
 import { systemClock, type SimClock } from '../graph/sim-clock.ts';
 import { formatRetryAfter, SlidingWindowThrottle, type ThrottleBudget } from '../graph/throttle.ts';
@@ -105,17 +105,8 @@ class Simulator implements ExchangeTraceSimulator {
     this.#http = http;
     this.url = http.url;
     this.#opts = opts;
-    this.#tokenConfig = tokenRouteConfig(
-      opts,
-      {
-        tenantId: SIM_TENANT_ID,
-        tenantDomain: SIM_TENANT_DOMAIN,
-        clientId: SIM_CLIENT_ID,
-        clientSecret: SIM_CLIENT_SECRET,
-        lifetimeSeconds: SIM_TOKEN_LIFETIME_SECONDS,
-      },
-      [...GRAPH_RESOURCES, EXCHANGE_RESOURCE, this.url],
-    );
+    // The Graph simulator's app registration: message trace is read by the same kind of Entra app.
+    this.#tokenConfig = tokenRouteConfig(opts, SIM_APP, [...GRAPH_RESOURCES, EXCHANGE_RESOURCE, this.url]);
     this.#clock = opts.clock ?? systemClock;
     this.#rows = new TraceRows(opts.seed ?? 1, SIM_TENANT_ID);
     // The Graph simulator's sliding window, with message trace's one budget in its single group.

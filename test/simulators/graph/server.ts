@@ -30,6 +30,14 @@ export const SIM_CLIENT_ID = '2f0c6b8e-1d3a-4c5f-8e9b-7a6d5c4b3a21';
 export const SIM_CLIENT_SECRET = 'sim~Q8.secret_0123456789-abcdefGHIJ';
 export const SIM_TOKEN_LIFETIME_SECONDS = 3599;
 export const SIM_PAGE_SIZE = 1000;
+/** The app registration the token endpoints know unless a test's options say otherwise. */
+export const SIM_APP: Omit<TokenRouteConfig, 'resources'> = {
+  tenantId: SIM_TENANT_ID,
+  tenantDomain: SIM_TENANT_DOMAIN,
+  clientId: SIM_CLIENT_ID,
+  clientSecret: SIM_CLIENT_SECRET,
+  lifetimeSeconds: SIM_TOKEN_LIFETIME_SECONDS,
+};
 export const SIM_SEED = 1;
 
 /** Token audiences accepted: every national-cloud Graph host, Graph's app id, and the simulator itself. */
@@ -90,17 +98,7 @@ class Simulator implements GraphSimulator {
     this.#http = http;
     this.url = http.url;
     this.#clock = opts.clock ?? systemClock;
-    this.#tokenConfig = tokenRouteConfig(
-      opts,
-      {
-        tenantId: SIM_TENANT_ID,
-        tenantDomain: SIM_TENANT_DOMAIN,
-        clientId: SIM_CLIENT_ID,
-        clientSecret: SIM_CLIENT_SECRET,
-        lifetimeSeconds: SIM_TOKEN_LIFETIME_SECONDS,
-      },
-      [...GRAPH_RESOURCES, this.url],
-    );
+    this.#tokenConfig = tokenRouteConfig(opts, SIM_APP, [...GRAPH_RESOURCES, this.url]);
     this.#pageSize = opts.pageSize ?? SIM_PAGE_SIZE;
     this.#data = new GraphData(opts.seed ?? SIM_SEED, this.#tokenConfig.tenantId, this.#clock.now());
     this.#graph = new GraphRequests({

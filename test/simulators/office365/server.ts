@@ -36,6 +36,14 @@ export const SIM_CLIENT_SECRET = 'sim~O365.secret_9876543210-zyxwvuTSRQ';
 export const SIM_TOKEN_LIFETIME_SECONDS = 3599;
 /** Descriptors per listing page (the real page size is not documented). */
 export const SIM_PAGE_SIZE = 100;
+/** The app registration the token endpoints know unless a test's options say otherwise. */
+export const SIM_APP: Omit<TokenRouteConfig, 'resources'> = {
+  tenantId: SIM_TENANT_ID,
+  tenantDomain: SIM_TENANT_DOMAIN,
+  clientId: SIM_CLIENT_ID,
+  clientSecret: SIM_CLIENT_SECRET,
+  lifetimeSeconds: SIM_TOKEN_LIFETIME_SECONDS,
+};
 
 /** Token audiences accepted: the Management Activity API host of every cloud. */
 export const MANAGE_RESOURCES = [
@@ -136,17 +144,7 @@ class Simulator implements Office365Simulator {
     this.#http = http;
     this.url = http.url;
     this.#clock = opts.clock ?? systemClock;
-    this.#tokenConfig = tokenRouteConfig(
-      opts,
-      {
-        tenantId: SIM_TENANT_ID,
-        tenantDomain: SIM_TENANT_DOMAIN,
-        clientId: SIM_CLIENT_ID,
-        clientSecret: SIM_CLIENT_SECRET,
-        lifetimeSeconds: SIM_TOKEN_LIFETIME_SECONDS,
-      },
-      [...MANAGE_RESOURCES, this.url],
-    );
+    this.#tokenConfig = tokenRouteConfig(opts, SIM_APP, [...MANAGE_RESOURCES, this.url]);
     this.#pageSize = opts.pageSize ?? SIM_PAGE_SIZE;
     this.tenantId = this.#tokenConfig.tenantId;
     this.#store = new ContentStore(opts.seed ?? 1, this.tenantId);
