@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { waitFor } from '../../support/wait.ts';
 import { startGraphSimulator } from '../../simulators/graph/server.ts';
 import { eventsOf, type ReceivedEvent } from '../inputs/microsoft_graph/graph-run.ts';
-import { graphCliConfig, runCli, writeHome, type CliRun } from './cli-run.ts';
+import { runCli, writeGraphCliHome, type CliRun } from './cli-run.ts';
 import { receiverFixtureForFile } from '../../support/receiver-fixture.ts';
 
 const TOTAL = 3000;
@@ -35,24 +35,20 @@ test('SIGKILLs, a hung then crashed receiver and API faults: nothing lost, dupli
     reconnect_max_seconds: 2,
     queue_max_events: 500, // the hang pauses the pulls instead of queueing the whole backlog
   };
-  await writeHome(
-    home,
-    fx.pki,
-    graphCliConfig({
-      name: ENV,
-      devoPort: fx.receiver.port,
-      simUrl: fx.sim.url,
-      inputSettings: { requests_per_second: 1 }, // ~100 events/s: the kills land mid-pull
-      services: {
-        alerts_v2: {
-          start_time_in_utc: new Date(now - 4 * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
-          late_arrival_window_in_seconds: LATE_SECONDS,
-        },
+  await writeGraphCliHome(home, fx.pki, {
+    name: ENV,
+    devoPort: fx.receiver.port,
+    simUrl: fx.sim.url,
+    inputSettings: { requests_per_second: 1 }, // ~100 events/s: the kills land mid-pull
+    services: {
+      alerts_v2: {
+        start_time_in_utc: new Date(now - 4 * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+        late_arrival_window_in_seconds: LATE_SECONDS,
       },
-      globals: { shutdown_timeout_seconds: 10 },
-      output,
-    }),
-  );
+    },
+    globals: { shutdown_timeout_seconds: 10 },
+    output,
+  });
   const stateFile = join(home, 'state', 'microsoft_graph_security.sec.alerts_v2.json');
   const received = async () => eventsOf(await fx.receiver.lines(), ENV);
   const runs: CliRun[] = [];

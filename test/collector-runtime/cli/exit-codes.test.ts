@@ -9,7 +9,7 @@ import { freePort } from '../../support/rsyslog-receiver.ts';
 import { waitFor } from '../../support/wait.ts';
 import { startGraphSimulator } from '../../simulators/graph/server.ts';
 import { eventsOf } from '../inputs/microsoft_graph/graph-run.ts';
-import { graphCliConfig, runCli, writeHome, type CliRun } from './cli-run.ts';
+import { runCli, writeGraphCliHome, type CliRun } from './cli-run.ts';
 import { receiverFixtureForFile } from '../../support/receiver-fixture.ts';
 
 const SHUTDOWN_SECONDS = 4;
@@ -29,23 +29,19 @@ async function start(
   extra: { globals?: Record<string, unknown>; output?: Record<string, unknown> } = {},
 ): Promise<CliRun> {
   const home = join(fx.dir, `home-${++homes}`);
-  await writeHome(
-    home,
-    fx.pki,
-    graphCliConfig({
-      name,
-      devoPort,
-      simUrl: fx.sim.url,
-      inputSettings: { requests_per_second: 4 },
-      services: {
-        alerts_v2: {
-          start_time_in_utc: new Date(Date.now() - 4 * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
-        },
+  await writeGraphCliHome(home, fx.pki, {
+    name,
+    devoPort,
+    simUrl: fx.sim.url,
+    inputSettings: { requests_per_second: 4 },
+    services: {
+      alerts_v2: {
+        start_time_in_utc: new Date(Date.now() - 4 * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
       },
-      globals: { shutdown_timeout_seconds: SHUTDOWN_SECONDS, ...extra.globals },
-      output: { reconnect_initial_seconds: 20, reconnect_max_seconds: 20, ...extra.output },
-    }),
-  );
+    },
+    globals: { shutdown_timeout_seconds: SHUTDOWN_SECONDS, ...extra.globals },
+    output: { reconnect_initial_seconds: 20, reconnect_max_seconds: 20, ...extra.output },
+  });
   const run = runCli(home);
   t.after(() => run.child.kill('SIGKILL'));
   // Generous: a child's start-up takes seconds on a loaded machine.
@@ -74,17 +70,13 @@ test('the metrics port taken: exit 1 at once, saying which port and what to do',
   t.after(() => blocker.close());
   const port = (blocker.address() as { port: number }).port;
   const home = join(fx.dir, `home-${++homes}`);
-  await writeHome(
-    home,
-    fx.pki,
-    graphCliConfig({
-      name: 'port-taken',
-      devoPort: fx.receiver.port,
-      simUrl: fx.sim.url,
-      services: { alerts_v2: {} },
-      globals: { metrics: { host: '127.0.0.1', port } },
-    }),
-  );
+  await writeGraphCliHome(home, fx.pki, {
+    name: 'port-taken',
+    devoPort: fx.receiver.port,
+    simUrl: fx.sim.url,
+    services: { alerts_v2: {} },
+    globals: { metrics: { host: '127.0.0.1', port } },
+  });
   const t0 = Date.now();
   const run = runCli(home);
   t.after(() => run.child.kill('SIGKILL'));

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { waitFor } from '../../support/wait.ts';
 import { startGraphSimulator } from '../../simulators/graph/server.ts';
 import { eventsOf } from '../inputs/microsoft_graph/graph-run.ts';
-import { graphCliConfig, runCli, writeHome } from './cli-run.ts';
+import { runCli, writeGraphCliHome } from './cli-run.ts';
 import { receiverFixtureForFile } from '../../support/receiver-fixture.ts';
 
 const TOTAL = 20_000;
@@ -21,23 +21,19 @@ test('a receiver that never reads: RSS bounded, pulls paused, nothing lost once 
   const now = Date.now();
   fx.sim.addRecords('alerts_v2', TOTAL, { from: now - 3 * 3_600_000, to: now - 60_000 });
   const home = join(fx.dir, 'home');
-  await writeHome(
-    home,
-    fx.pki,
-    graphCliConfig({
-      name: 'never-reads',
-      devoPort: fx.receiver.port,
-      simUrl: fx.sim.url,
-      inputSettings: { requests_per_second: 5 },
-      services: {
-        alerts_v2: {
-          start_time_in_utc: new Date(now - 4 * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
-        },
+  await writeGraphCliHome(home, fx.pki, {
+    name: 'never-reads',
+    devoPort: fx.receiver.port,
+    simUrl: fx.sim.url,
+    inputSettings: { requests_per_second: 5 },
+    services: {
+      alerts_v2: {
+        start_time_in_utc: new Date(now - 4 * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
       },
-      // Timers longer than the hang: this is about memory and back-pressure, not about reconnects.
-      output: { idle_reconnect_seconds: 120, max_connection_age_seconds: 600, close_timeout_seconds: 5 },
-    }),
-  );
+    },
+    // Timers longer than the hang: this is about memory and back-pressure, not about reconnects.
+    output: { idle_reconnect_seconds: 120, max_connection_age_seconds: 600, close_timeout_seconds: 5 },
+  });
   const run = runCli(home);
   t.after(() => run.child.kill('SIGKILL'));
   const started = await waitFor(

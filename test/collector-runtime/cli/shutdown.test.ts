@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { SIM_CLIENT_SECRET, startGraphSimulator } from '../../simulators/graph/server.ts';
 import { eventsOf } from '../inputs/microsoft_graph/graph-run.ts';
 import { waitFor } from '../../support/wait.ts';
-import { graphCliConfig, runCli, writeHome } from './cli-run.ts';
+import { runCli, writeGraphCliHome } from './cli-run.ts';
 import { receiverFixtureForFile } from '../../support/receiver-fixture.ts';
 
 const fx = receiverFixtureForFile('shutdown', () => startGraphSimulator({ pageSize: 100 }));
@@ -16,21 +16,17 @@ test('SIGTERM mid-pull flushes, persists and exits 0; the restart resumes with n
   const now = Date.now();
   fx.sim.addRecords('alerts_v2', 1200, { from: now - 3 * 3_600_000, to: now - 60_000 });
   const home = join(fx.dir, 'home');
-  await writeHome(
-    home,
-    fx.pki,
-    graphCliConfig({
-      name: 'shutdown',
-      devoPort: fx.receiver.port,
-      simUrl: fx.sim.url,
-      inputSettings: { requests_per_second: 2 }, // slow enough that SIGTERM lands mid-pull
-      services: {
-        alerts_v2: {
-          start_time_in_utc: new Date(now - 4 * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
-        },
+  await writeGraphCliHome(home, fx.pki, {
+    name: 'shutdown',
+    devoPort: fx.receiver.port,
+    simUrl: fx.sim.url,
+    inputSettings: { requests_per_second: 2 }, // slow enough that SIGTERM lands mid-pull
+    services: {
+      alerts_v2: {
+        start_time_in_utc: new Date(now - 4 * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
       },
-    }),
-  );
+    },
+  });
   const received = async () => eventsOf(await fx.receiver.lines(), 'shutdown');
 
   const first = runCli(home);

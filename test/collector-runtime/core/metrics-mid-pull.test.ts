@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { waitFor } from '../../support/wait.ts';
 import { startGraphSimulator } from '../../simulators/graph/server.ts';
-import { graphCliConfig, runCli, writeHome } from '../cli/cli-run.ts';
+import { runCli, writeGraphCliHome } from '../cli/cli-run.ts';
 import { receiverFixtureForFile } from '../../support/receiver-fixture.ts';
 
 const fx = receiverFixtureForFile('metrics-mid-pull', () => startGraphSimulator({ pageSize: 50 }));
@@ -24,21 +24,17 @@ test('received moves page by page and stays ≥ sent + duplicates at every scrap
   fx.sim.addRecords('alerts_v2', 1000, { from: now - 3 * 3_600_000, to: now - 60_000 });
   fx.sim.scenario.duplicateEvery = 2; // every 2nd page repeats a record: the dedup counts it
   const home = join(fx.dir, 'home');
-  await writeHome(
-    home,
-    fx.pki,
-    graphCliConfig({
-      name: 'mid-pull',
-      devoPort: fx.receiver.port,
-      simUrl: fx.sim.url,
-      inputSettings: { requests_per_second: 3 }, // ~20 pages: a pull of several seconds
-      services: {
-        alerts_v2: {
-          start_time_in_utc: new Date(now - 4 * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
-        },
+  await writeGraphCliHome(home, fx.pki, {
+    name: 'mid-pull',
+    devoPort: fx.receiver.port,
+    simUrl: fx.sim.url,
+    inputSettings: { requests_per_second: 3 }, // ~20 pages: a pull of several seconds
+    services: {
+      alerts_v2: {
+        start_time_in_utc: new Date(now - 4 * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
       },
-    }),
-  );
+    },
+  });
   const run = runCli(home);
   t.after(() => run.child.kill('SIGKILL'));
   const started = await waitFor(
