@@ -3,7 +3,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { createLogger, type Logger } from '../../../collector-runtime/src/logging/logger.ts';
 import {
   createCollectorMetrics,
   type CollectorMetrics,
@@ -17,22 +16,7 @@ import {
   startReceiverFixture,
   type ReceiverFixture,
 } from '../../support/receiver-fixture.ts';
-import { parseLogLine } from '../../support/log-lines.ts';
-
-export interface LogCapture {
-  log: Logger;
-  records: Record<string, unknown>[];
-  messages(): string[];
-}
-
-export function captureLog(): LogCapture {
-  const records: Record<string, unknown>[] = [];
-  const log = createLogger({
-    level: 'debug',
-    destination: { write: (line: string) => void records.push(parseLogLine(line)) },
-  });
-  return { log, records, messages: () => records.map((r) => String(r.msg)) };
-}
+import { captureLog, type LogCapture } from '../../support/log-capture.ts';
 
 export async function makeTempDir(prefix: string): Promise<{ dir: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), `${prefix}-`));

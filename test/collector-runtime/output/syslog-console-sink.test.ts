@@ -12,7 +12,8 @@ import { createConsoleSink } from '../../../collector-runtime/src/output/console
 import { createSink } from '../../../collector-runtime/src/output/create-sink.ts';
 import { createSyslogSink } from '../../../collector-runtime/src/output/syslog-sink.ts';
 import { generateTestPki, type TestPki } from '../../support/tls-certs.ts';
-import { batchOf, captureLog, makeTempDir } from './output-fixture.ts';
+import { batchOf, makeTempDir } from './output-fixture.ts';
+import { captureLog } from '../../support/log-capture.ts';
 import { waitFor } from '../../support/wait.ts';
 
 let tmp: { dir: string; remove(): Promise<void> };
