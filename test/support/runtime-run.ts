@@ -26,15 +26,23 @@ export interface RuntimeHomeOptions {
 }
 
 /**
- * Writes the Docker layout (certs/, config/, state/) under `home`, with a config whose one output is
- * the receiver on `receiverPort`, and returns the config file's path.
+ * Writes the Docker layout under `home`: certs/ (the test PKI's CA as chain.crt and its client pair as
+ * domain.crt/domain.key, as Devo's download names them), config/config.yaml and state/. Returns the
+ * config file's path.
  */
-export async function writeRuntimeHome(o: RuntimeHomeOptions): Promise<string> {
-  for (const dir of ['certs', 'config', 'state']) await mkdir(join(o.home, dir), { recursive: true });
-  await copyFile(o.pki.caCert, join(o.home, 'certs', 'chain.crt'));
-  await copyFile(o.pki.clientCert, join(o.home, 'certs', 'client.crt'));
-  await copyFile(o.pki.clientKey, join(o.home, 'certs', 'client.key'));
-  const config = {
+export async function writeHome(home: string, pki: TestPki, config: object): Promise<string> {
+  for (const dir of ['certs', 'config', 'state']) await mkdir(join(home, dir), { recursive: true });
+  await copyFile(pki.caCert, join(home, 'certs', 'chain.crt'));
+  await copyFile(pki.clientCert, join(home, 'certs', 'domain.crt'));
+  await copyFile(pki.clientKey, join(home, 'certs', 'domain.key'));
+  const file = join(home, 'config', 'config.yaml');
+  await writeFile(file, stringify(config));
+  return file;
+}
+
+/** writeHome with a config whose one output is the receiver on `receiverPort`. */
+export function writeRuntimeHome(o: RuntimeHomeOptions): Promise<string> {
+  return writeHome(o.home, o.pki, {
     globals: {
       id: 'test',
       name: o.name,
@@ -50,17 +58,14 @@ export async function writeRuntimeHome(o: RuntimeHomeOptions): Promise<string> {
           address: 'localhost',
           port: o.receiverPort,
           chain: 'chain.crt',
-          cert: 'client.crt',
-          key: 'client.key',
+          cert: 'domain.crt',
+          key: 'domain.key',
           ...o.output,
         },
       },
     },
     inputs: o.inputs,
-  };
-  const file = join(o.home, 'config', 'config.yaml');
-  await writeFile(file, stringify(config));
-  return file;
+  });
 }
 
 export interface RuntimeRunOptions extends RuntimeHomeOptions {

@@ -10,6 +10,9 @@ import { SIM_CLIENT_ID, SIM_CLIENT_SECRET, SIM_TENANT_ID } from '../../simulator
 
 const root = resolve(import.meta.dirname, '../../..');
 
+/** CLI tests that write a config of their own (not a Graph one) use the home writer directly. */
+export { writeHome } from '../../support/runtime-run.ts';
+
 export interface GraphCliOptions {
   name: string;
   devoPort: number;
