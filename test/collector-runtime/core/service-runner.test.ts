@@ -2,10 +2,8 @@
 // settings) before a puller starts; and what it does when the store refuses a checkpoint for a while.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { ServiceRunner } from '../../../collector-runtime/src/core/service-runner.ts';
 import { memoryStore } from '../../../collector-runtime/src/state/memory-store.ts';
-import { createLogger } from '../../../collector-runtime/src/logging/logger.ts';
 import { createCollectorMetrics } from '../../../collector-runtime/src/metrics/catalog.ts';
 import { serviceTelemetry } from '../../../collector-runtime/src/metrics/service-telemetry.ts';
 import { createHttpShared, httpClientFactory } from '../../../collector-runtime/src/core/http/client.ts';
@@ -13,6 +11,7 @@ import { createPipeline } from '../../../collector-runtime/src/output/pipeline.t
 import { microsoftGraphAudit } from '../../../collector-runtime/src/inputs/microsoft_graph/definition.ts';
 import { virtualClock } from '../../support/virtual-clock.ts';
 import { waitFor } from '../../support/wait.ts';
+import { captureLog } from '../../support/log-capture.ts';
 import { CollectorError } from '../../../collector-runtime/src/core/errors.ts';
 import type { StateStore } from '../../../collector-runtime/src/state/store.ts';
 import type { InputDefinition, PullerContext } from '../../../collector-runtime/src/inputs/definition.ts';
@@ -24,15 +23,7 @@ function runner(
   service: Record<string, unknown> = {},
   definition: InputDefinition = microsoftGraphAudit,
 ) {
-  const logs: Record<string, unknown>[] = [];
-  const log = createLogger({
-    destination: new Writable({
-      write(c: Buffer, _e, cb) {
-        logs.push(JSON.parse(c.toString()) as Record<string, unknown>);
-        cb();
-      },
-    }),
-  });
+  const { log, records: logs } = captureLog('info');
   const clock = virtualClock();
   const metrics = createCollectorMetrics();
   const telemetry = serviceTelemetry(metrics, {
