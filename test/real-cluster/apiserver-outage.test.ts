@@ -240,6 +240,10 @@ test(
       assert.ok(kv, 'the state ConfigMap is in etcd');
       return { resourceVersion: kv.modRevision, doc: configMapEntry(kv.value, signInKey) };
     };
+    const templateHash = async () =>
+      (await api.deployment(NS, COLLECTOR))?.spec?.template.metadata?.annotations?.[
+        'collectors.devo.com/config-hash'
+      ];
     const lastPullTime = async () => (await api.collector(NS, COLLECTOR))?.status?.lastPullTime;
 
     // Mid-pull: the short service is done and reported, the long one has checkpointed part of its backlog.
@@ -299,6 +303,7 @@ test(
       // The operator: a Service created now must come through its watches (resync is an hour away).
       timed(
         (async () => {
+          const hashBefore = await templateHash();
           await api.create(aService(NS, 'graph-provisioning', COLLECTOR, 'provisioning_audits'));
           await waitFor(
             'the new Service in the rendered config',
@@ -315,14 +320,13 @@ test(
             90_000,
             100,
           );
-          const hash = (await api.deployment(NS, COLLECTOR))?.spec?.template.metadata?.annotations?.[
-            'collectors.devo.com/config-hash'
-          ];
+          // The Deployment rolls to the new config and the status says so, in whatever order they land.
           return waitFor(
-            'Collector status with the new config hash',
+            'the Deployment and the Collector status on the new config hash',
             async () => {
+              const hash = await templateHash();
               const c = await api.collector(NS, COLLECTOR);
-              return c?.status?.configHash === hash && c;
+              return hash !== hashBefore && c?.status?.configHash === hash && c;
             },
             60_000,
             100,
