@@ -10,7 +10,12 @@
 // cryptographic content hash, so the k bit positions come straight from its bytes (enhanced double
 // hashing, as bloom-filters does after hashing) and the package's BitSet stores the bits.
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { BitSet } from 'bloom-filters';
+// The BitSet module alone: the package's entry point loads every filter it has (cuckoo, IBLT, sketches,
+// xxhashjs, seedrandom), ~10 MiB of RSS in every runtime, since every configuration loads this module.
+import bitSetModule from 'bloom-filters/dist/bloom/bit-set.js';
+
+const BitSet = bitSetModule.default;
+type BitSet = InstanceType<typeof BitSet>;
 
 /** A record's content hash: 16 bytes held as a 16-character latin1 string (cheap Set key, cheap to slice). */
 export type ContentHash = string;
