@@ -1,7 +1,8 @@
 // What can be known about an output's TLS files without connecting: each parses, the key belongs to the
-// certificate, the chain issued the certificate, the certificate is valid now. Used by `validate` (each
-// problem on the config key of the file at fault) and before every connect (so the error blames the right
-// file, not the certificate in general). Each message names the file and says what to do.
+// certificate, the chain issued the certificate, the certificate is valid now (not expired, not before its
+// notBefore). Used by `validate` (each problem on the config key of the file at fault) and before every
+// connect (so the error blames the right file, not the certificate in general). Each message names the
+// file and says what to do.
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 
 export interface PemFile {
@@ -55,6 +56,13 @@ export function checkCertificateFiles(
     problems.push({
       field: 'cert',
       message: `the certificate ${files.cert.path} expired on ${new Date(expires).toISOString()}: ${DOWNLOAD}`,
+    });
+  // Devo refuses it as well: usually this machine's clock is behind, sometimes a certificate issued for later.
+  const starts = Date.parse(cert.validFrom);
+  if (starts > now)
+    problems.push({
+      field: 'cert',
+      message: `the certificate ${files.cert.path} is not valid before ${new Date(starts).toISOString()} (notBefore; the clock here says ${new Date(now).toISOString()}): set this machine's clock right (NTP), or give a certificate valid now, or ${DOWNLOAD}`,
     });
 
   if (files.key) {

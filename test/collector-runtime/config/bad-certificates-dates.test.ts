@@ -7,14 +7,16 @@ import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { loadConfig } from '../../../collector-runtime/src/config/load.ts';
 import { ConfigError } from '../../../collector-runtime/src/core/errors.ts';
-import { generateTestPki, type TestPki } from '../../support/tls-certs.ts';
+import { generateTestPki, notYetValidClientCert, type TestPki } from '../../support/tls-certs.ts';
 import { goodConfig, NOW, removeLayouts, writeLayout, type Config } from './config-fixture.ts';
 
 let pki: TestPki;
+let notYetValid: { cert: string; key: string };
 let pkiDir: { dir: string };
 before(async () => {
   pkiDir = writeLayout(goodConfig());
   pki = await generateTestPki(join(pkiDir.dir, 'pki'));
+  notYetValid = await notYetValidClientCert(pki, join(pkiDir.dir, 'pki', 'not-yet-valid'));
 });
 after(removeLayouts);
 
@@ -42,7 +44,7 @@ interface CertCase {
   chain: () => string;
   cert: () => string;
   key: () => string;
-  /** Validate at this time instead of the fixture's NOW. */
+  /** Validate at this time instead of now (the certificates are made when the test starts). */
   now?: () => number;
   path: string;
   message: RegExp;
@@ -108,13 +110,22 @@ const certCases: CertCase[] = [
     message:
       /the certificate .*devo\.crt expired on \d{4}-\d\d-\d\dT.*: download the domain's X\.509 files again/,
   },
+  {
+    name: 'a certificate not valid yet',
+    chain: () => read(pki.caCert),
+    cert: () => read(notYetValid.cert),
+    key: () => read(notYetValid.key),
+    path: `${OUT}.cert`,
+    message:
+      /the certificate .*devo\.crt is not valid before 2099-12-31T00:00:00\.000Z \(notBefore; the clock here says \d{4}-.*\): set this machine's clock right \(NTP\), or give a certificate valid now/,
+  },
 ];
 
 test('every bad certificate case names the file at fault and the fix', async () => {
   const rows: string[] = [];
   for (const c of certCases) {
     const files = { 'certs/chain.crt': c.chain(), 'certs/devo.crt': c.cert(), 'certs/devo.key': c.key() };
-    const now = c.now?.() ?? NOW;
+    const now = c.now?.() ?? Date.now();
     const config = goodConfig();
     const problems = await problemsOf(config, files, now);
     const hit = problems.find((p) => p.path === c.path && c.message.test(p.message));
@@ -127,7 +138,7 @@ test('every bad certificate case names the file at fault and the fix', async () 
     'certs/devo.crt': read(pki.clientCert),
     'certs/devo.key': read(pki.clientKey),
   };
-  assert.deepEqual(await problemsOf(goodConfig(), good), []);
+  assert.deepEqual(await problemsOf(goodConfig(), good, Date.now()), []);
   console.log(`bad certificates:\n  ${rows.join('\n  ')}`);
 });
 

@@ -5,33 +5,15 @@ import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { certArgs, opensslConfig } from '../tls-certs.ts';
 
 const run = promisify(execFile);
 
-const OPENSSL_CONFIG = `
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = unused
-[ca]
-basicConstraints = critical,CA:TRUE
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-[server]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature,keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local
-authorityKeyIdentifier = keyid
-[client]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature,keyEncipherment
-extendedKeyUsage = clientAuth
-authorityKeyIdentifier = keyid
-`;
-
-const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-noenc'];
+const OPENSSL_CONFIG = opensslConfig({
+  serverAltNames:
+    'IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local',
+  keyUsage: 'critical,digitalSignature,keyEncipherment',
+});
 
 export interface CertPair {
   cert: string;
@@ -58,10 +40,7 @@ export async function generateClusterPki(dir: string): Promise<ClusterPki> {
   await writeFile(config, OPENSSL_CONFIG);
   const make = async (role: 'ca' | 'server' | 'client', name: string, subject: string, issuer?: CertPair) => {
     const out = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
-    const args = ['req', '-x509', '-config', config, '-extensions', role, ...EC_KEY];
-    args.push('-keyout', out.key, '-out', out.cert, '-subj', subject, '-days', '30');
-    if (issuer) args.push('-CA', issuer.cert, '-CAkey', issuer.key);
-    await run('openssl', args);
+    await run('openssl', certArgs(config, role, subject, out, issuer, 30));
     return out;
   };
   const serviceAccountKey = join(dir, 'sa.key');
