@@ -13,10 +13,13 @@ import { fileURLToPath } from 'node:url';
 import { servicesOf } from '../../operator/src/api/offered-sources.ts';
 import { startRealCluster } from '../support/real-cluster/cluster.ts';
 import type { JsonObject } from '../support/kube-api-server/json-value.ts';
+import { operatorRunFlags } from '../support/operator-flags.ts';
 import {
+  benchOperatorFlags,
   collector,
   cpuSeconds,
   MAX_SERVICES_PER_COLLECTOR,
+  NAMESPACE,
   metricValue,
   OPERATOR_NODE_FLAGS,
   peakRssMiB,
@@ -28,7 +31,6 @@ import {
 import { replaceSection, RESULTS_FILE } from './results-file.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const NAMESPACE = 'bench';
 const GROUP = { group: 'collectors.devo.com', version: 'v1alpha1', namespace: NAMESPACE };
 
 export interface RealScaleResult {
@@ -112,18 +114,7 @@ export async function runReal(n = 1000, workers = 8, timeoutMs = 600_000): Promi
         ...OPERATOR_NODE_FLAGS,
         join(ROOT, 'operator/src/cli/main.ts'),
         'run',
-        '--kubeconfig',
-        cluster.admin.file,
-        '--namespaces',
-        NAMESPACE,
-        '--metrics-port',
-        '0',
-        '--metrics-host',
-        '127.0.0.1',
-        '--workers',
-        String(workers),
-        '--runtime-image',
-        'registry.test/devo-collector-runtime:bench',
+        ...operatorRunFlags(cluster.admin.file, ...benchOperatorFlags(workers)),
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );

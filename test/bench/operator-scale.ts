@@ -15,11 +15,12 @@ import { sourceDefinition, servicesOf } from '../../operator/src/api/offered-sou
 import { API_VERSION } from '../../operator/src/api/types.ts';
 import type { JsonObject } from '../support/kube-api-server/json-value.ts';
 import { startKubeApiTestServer } from '../support/kube-api-server/server.ts';
+import { operatorRunFlags } from '../support/operator-flags.ts';
 import { imageLikeApp } from './image-like.ts';
 import { replaceSection } from './results-file.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const NAMESPACE = 'bench';
+export const NAMESPACE = 'bench';
 const SOURCES = ['microsoft_graph_audit', 'microsoft_graph_security'];
 /** A Collector runs each service once, so it can have at most as many Services as its source offers. */
 export const MAX_SERVICES_PER_COLLECTOR = Math.min(...SOURCES.map((s) => servicesOf(s).length));
@@ -68,6 +69,18 @@ export interface OperatorScaleResult {
 
 /** The V8 flags Dockerfile.operator runs the operator with (a small young generation keeps RSS down). */
 export const OPERATOR_NODE_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=128'];
+
+/** The `run` flags of the measured operator, after the common ones: every namespace of the bench, its workers. */
+export function benchOperatorFlags(workers: number): string[] {
+  return [
+    '--namespaces',
+    NAMESPACE,
+    '--workers',
+    String(workers),
+    '--runtime-image',
+    'registry.test/devo-collector-runtime:bench',
+  ];
+}
 
 export function sourceOf(i: number): string {
   return SOURCES[i % SOURCES.length]!;
@@ -186,18 +199,7 @@ export async function run(opts: OperatorScaleOptions = {}): Promise<OperatorScal
             )
           : join(ROOT, 'operator/src/cli/main.ts'),
         'run',
-        '--kubeconfig',
-        kubeconfig,
-        '--namespaces',
-        NAMESPACE,
-        '--metrics-port',
-        '0',
-        '--metrics-host',
-        '127.0.0.1',
-        '--workers',
-        String(workers),
-        '--runtime-image',
-        'registry.test/devo-collector-runtime:bench',
+        ...operatorRunFlags(kubeconfig, ...benchOperatorFlags(workers)),
       ],
       { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...(opts.childEnv ?? {}) } },
     );

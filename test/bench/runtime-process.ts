@@ -4,9 +4,8 @@
 // memory shows in the numbers.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { stringify } from 'yaml';
 import {
   SIM_CLIENT_ID,
   SIM_CLIENT_SECRET,
@@ -14,6 +13,7 @@ import {
   type GraphSimulator,
 } from '../simulators/graph/server.ts';
 import { freePort } from '../support/rsyslog-receiver.ts';
+import { writeRuntimeHome } from '../support/runtime-run.ts';
 import type { TestPki } from '../support/tls-certs.ts';
 import { imageLikeApp } from './image-like.ts';
 import { waitFor } from '../support/wait.ts';
@@ -52,32 +52,19 @@ export interface RuntimeProcess {
 }
 
 export async function startRuntimeProcess(o: RuntimeProcessOptions): Promise<RuntimeProcess> {
-  for (const d of ['certs', 'config', 'state']) await mkdir(join(o.home, d), { recursive: true });
   const port = await freePort();
-  await copyFile(o.pki.caCert, join(o.home, 'certs', 'chain.crt'));
-  await copyFile(o.pki.clientCert, join(o.home, 'certs', 'client.crt'));
-  await copyFile(o.pki.clientKey, join(o.home, 'certs', 'client.key'));
-  const config = {
+  await writeRuntimeHome({
+    home: o.home,
+    pki: o.pki,
+    receiverPort: o.receiverPort,
+    name: 'bench',
     globals: {
       id: 'bench',
-      name: 'bench',
       persistence: o.kube
         ? { type: 'configmap', config: { name: `${o.kube.collector}-state`, namespace: o.kube.namespace } }
         : { type: 'filesystem', config: { directory_name: 'state' } },
       metrics: { host: '127.0.0.1', port },
       ...(o.kube ? { kubernetes_status: { collector: o.kube.collector, namespace: o.kube.namespace } } : {}),
-    },
-    outputs: {
-      devo_1: {
-        type: 'devo_platform',
-        config: {
-          address: 'localhost',
-          port: o.receiverPort,
-          chain: 'chain.crt',
-          cert: 'client.crt',
-          key: 'client.key',
-        },
-      },
     },
     inputs: {
       microsoft_graph_audit: {
@@ -88,8 +75,7 @@ export async function startRuntimeProcess(o: RuntimeProcessOptions): Promise<Run
         services: o.services,
       },
     },
-  };
-  await writeFile(join(o.home, 'config', 'config.yaml'), stringify(config));
+  });
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, CONFIG_FILE: 'config.yaml', LOG_LEVEL: 'warn' };
   if (o.kube) env.KUBECONFIG = o.kube.kubeconfig;
   Object.assign(env, o.env);

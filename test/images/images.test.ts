@@ -49,6 +49,11 @@ async function podman(...args: string[]): Promise<Result> {
   }
 }
 
+/** `node -e script` in a throwaway container of `image` (the images ship no shell). */
+function nodeIn(image: string, script: string): Promise<Result> {
+  return podman('run', '--rm', '--entrypoint', 'node', image, '-e', script);
+}
+
 async function skipReason(): Promise<string | undefined> {
   try {
     await run('podman', ['--version']);
@@ -143,13 +148,8 @@ test(
     const shared = runtime.RootFS.Layers.filter((l) => operator.RootFS.Layers.includes(l));
     assert.ok(shared.length >= 2, `shared layers: ${shared.length}`);
     // Only node ships: no npm, npx or shell.
-    const probe = await podman(
-      'run',
-      '--rm',
-      '--entrypoint',
-      'node',
+    const probe = await nodeIn(
       RUNTIME_IMAGE,
-      '-e',
       'const fs = require("node:fs"); console.log(["/usr/local/bin/npm", "/usr/local/bin/npx", "/bin/sh", "/usr/local/lib/node_modules/npm"].filter((p) => fs.existsSync(p)).join(","))',
     );
     assert.equal(probe.code, 0, probe.stderr);
@@ -283,13 +283,8 @@ test(
   'runtime image: state/ is not writable without a mount; the reset Job command removes a state file',
   { skip },
   async () => {
-    const unmounted = await podman(
-      'run',
-      '--rm',
-      '--entrypoint',
-      'node',
+    const unmounted = await nodeIn(
       RUNTIME_IMAGE,
-      '-e',
       'require("node:fs").accessSync("/devo-collector/state", require("node:fs").constants.W_OK)',
     );
     assert.notEqual(unmounted.code, 0, 'a forgotten state mount must not silently write into the container');

@@ -89,6 +89,19 @@ describe('the Helm chart on a real API server', { timeout: 600_000 }, () => {
     await cluster?.stop();
   });
 
+  /** `helm install|upgrade` of the chart as release `devo`, as a cluster without server-side apply takes it. */
+  const helmRelease = (verb: 'install' | 'upgrade', ...flags: string[]) =>
+    cluster.helm([
+      verb,
+      'devo',
+      CHART,
+      '--namespace',
+      RELEASE_NS,
+      '--server-side=false',
+      '--disable-openapi-validation',
+      ...flags,
+    ]);
+
   test('helm lint --strict passes, with and without the optional parts', async () => {
     for (const set of [[], ['serviceMonitor.enabled=true', 'alerts.enabled=true', 'watchNamespaces={a}']]) {
       const r = await cluster.helm(['lint', '--strict', CHART, ...set.flatMap((s) => ['--set', s])]);
@@ -126,15 +139,7 @@ describe('the Helm chart on a real API server', { timeout: 600_000 }, () => {
   }
 
   test('helm install, then helm upgrade with monitoring on; the operator with the chart ServiceAccount reconciles the example', async () => {
-    const install = await cluster.helm([
-      'install',
-      'devo',
-      CHART,
-      '--namespace',
-      RELEASE_NS,
-      '--server-side=false',
-      '--disable-openapi-validation',
-    ]);
+    const install = await helmRelease('install');
     assert.equal(install.code, 0, install.stderr);
     await cluster.kubectlOk([
       'wait',
@@ -142,21 +147,15 @@ describe('the Helm chart on a real API server', { timeout: 600_000 }, () => {
       '--timeout=60s',
       'crd/collectors.collectors.devo.com',
     ]);
-    const upgrade = await cluster.helm([
+    const upgrade = await helmRelease(
       'upgrade',
-      'devo',
-      CHART,
-      '--namespace',
-      RELEASE_NS,
-      '--server-side=false',
-      '--disable-openapi-validation',
       '--set',
       'serviceMonitor.enabled=true',
       '--set',
       'alerts.enabled=true',
       '--set',
       'logLevel=debug',
-    ]);
+    );
     assert.equal(upgrade.code, 0, upgrade.stderr);
     const history = await cluster.helm(['history', 'devo', '--namespace', RELEASE_NS, '-o', 'json']);
     assert.deepEqual(

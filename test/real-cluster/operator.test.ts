@@ -128,6 +128,8 @@ describe('the operator on a real API server', { timeout: 600_000 }, () => {
     );
     assert.ok(writes.every((e) => (e.responseStatus?.code ?? 0) < 300));
     assert.equal(collector.status?.observedGeneration, collector.metadata.generation);
+    // The recorded store is in the CRD's status schema: a real API server does not prune it.
+    assert.deepEqual(collector.status?.persistence, { type: 'ConfigMap' });
   });
 
   test('a Service change rolls the Deployment: a new ReplicaSet from the controller-manager', async () => {

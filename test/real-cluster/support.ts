@@ -16,10 +16,12 @@ import {
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { pino } from 'pino';
-import { API_VERSION, type CollectorResource, type ServiceResource } from '../../operator/src/api/types.ts';
+import { type CollectorResource, type ServiceResource } from '../../operator/src/api/types.ts';
 import { parseRunArgs, startOperator, type RunningOperator } from '../../operator/src/cli/run-command.ts';
 import type { RealCluster } from '../support/real-cluster/cluster.ts';
 import { waitFor } from '../support/wait.ts';
+import { operatorRunFlags } from '../support/operator-flags.ts';
+import { collectorResource, serviceResource } from '../support/operator-resources.ts';
 
 export { waitFor };
 export const ROOT = new URL('../../', import.meta.url).pathname;
@@ -84,37 +86,10 @@ export function aCollector(
   name: string,
   persistence: 'ConfigMap' | 'PersistentVolumeClaim' = 'ConfigMap',
 ): CollectorResource {
-  return {
-    apiVersion: API_VERSION,
-    kind: 'Collector',
-    metadata: { name, namespace },
-    spec: {
-      source: 'microsoft_graph_audit',
-      credentialsSecretRef: { name: 'graph-credentials' },
-      output: {
-        address: 'collector-eu.devo.io',
-        port: 443,
-        certificateSecretRef: { name: 'devo-certificate' },
-      },
-      persistence: { type: persistence },
-    },
-  };
+  return collectorResource(namespace, name, { persistence });
 }
 
-export function aService(
-  namespace: string,
-  name: string,
-  collector: string,
-  service: string,
-  spec: Partial<ServiceResource['spec']> = {},
-): ServiceResource {
-  return {
-    apiVersion: API_VERSION,
-    kind: 'Service',
-    metadata: { name, namespace },
-    spec: { collectorRef: { name: collector }, service, ...spec },
-  };
-}
+export { serviceResource as aService };
 
 /** Typed reads and writes as the admin, for what the tests check and change behind the operator's back. */
 export class Api {
@@ -229,20 +204,7 @@ export async function runOperatorInProcess(
   args: string[] = [],
 ): Promise<RunningOperator & { logs: Record<string, unknown>[] }> {
   const logs: Record<string, unknown>[] = [];
-  const opts = parseRunArgs(
-    [
-      '--kubeconfig',
-      kubeconfig,
-      '--metrics-port',
-      '0',
-      '--metrics-host',
-      '127.0.0.1',
-      '--runtime-image',
-      RUNTIME_IMAGE,
-      ...args,
-    ],
-    {},
-  );
+  const opts = parseRunArgs(operatorRunFlags(kubeconfig, '--runtime-image', RUNTIME_IMAGE, ...args), {});
   if ('help' in opts) throw new Error('unexpected --help');
   const sink = { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) };
   const level = process.env.OPERATOR_TEST_LOG ?? 'info';
@@ -270,19 +232,7 @@ export interface OperatorProcess {
 export function spawnOperator(kubeconfig: string, args: string[] = []): OperatorProcess {
   const child = spawn(
     process.execPath,
-    [
-      OPERATOR_MAIN,
-      'run',
-      '--kubeconfig',
-      kubeconfig,
-      '--metrics-port',
-      '0',
-      '--metrics-host',
-      '127.0.0.1',
-      '--runtime-image',
-      RUNTIME_IMAGE,
-      ...args,
-    ],
+    [OPERATOR_MAIN, 'run', ...operatorRunFlags(kubeconfig, '--runtime-image', RUNTIME_IMAGE, ...args)],
     { stdio: ['ignore', 'pipe', 'inherit'], env: { PATH: process.env.PATH } },
   );
   const logs: Record<string, unknown>[] = [];

@@ -164,7 +164,9 @@ function validateServices(
       continue;
     }
     const config = serviceRule(name, sdef, ctx).check(value, p, walk);
-    if (!config) ok = false;
+    const errors = walk.problems.filter((x) => x.severity === 'error').length;
+    if (config) sdef.validate?.(config, p, walk);
+    if (!config || walk.problems.filter((x) => x.severity === 'error').length > errors) ok = false;
     else if (config.enabled !== false) out.push({ name, config });
   }
   return ok ? out : undefined;

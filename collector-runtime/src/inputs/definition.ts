@@ -109,6 +109,8 @@ export interface ServiceDefinition<S = unknown, Own extends Shape = Shape, In = 
   stateVersion: number;
   /** Upgrades a state document of an older layout; returns undefined when it cannot be used. */
   migrateState?(old: unknown, fromVersion: number): S | undefined;
+  /** Cross-field checks after the service's settings parsed (report with fail(walk, …)). */
+  validate?(service: ServiceSettings<Own>, path: string, walk: Walk): void;
   /** A polled service: set up once, then pulled every request_period_in_seconds. */
   createPuller?(ctx: PullerContext<S, ServiceSettings<Own>, In>): Puller;
   /** A pushed service (WebSocket, see core/streaming/): runs until stopped; the runner skips the pull loop. */
@@ -137,6 +139,11 @@ export interface InputDefinition {
   settings: Shape;
   /** Each service has its own state and settings types. */
   services: Record<string, ServiceDefinition<any, any, any>>;
+  /**
+   * Its state outgrows a ConfigMap (1 MiB for a whole collector): the operator gives a Collector of this
+   * source a PersistentVolumeClaim unless its spec.persistence says otherwise.
+   */
+  prefersVolumeState?: boolean;
   /** Recognises an older config layout and explains how to migrate it (returns problems, or none). */
   detectLegacy?(raw: Record<string, unknown>, path: string, walk: Walk): void;
   /** Cross-field checks after the settings parsed (e.g. mutually exclusive options). */

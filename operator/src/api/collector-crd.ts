@@ -103,8 +103,7 @@ const spec: JsonSchema = {
     persistence: {
       type: 'object',
       description:
-        'Where checkpoints live: a ConfigMap the operator creates (one key per service; up to 1 MiB in all) or a ReadWriteOnce PersistentVolumeClaim.',
-      default: { type: 'ConfigMap' },
+        "Where checkpoints live: a ConfigMap the operator creates (one key per service; up to 1 MiB in all) or a ReadWriteOnce PersistentVolumeClaim. Unset: the source's default, a PersistentVolumeClaim for office365 (its dedup filters outgrow a ConfigMap) and a ConfigMap for the others; the operator records the choice in status.persistence and keeps it.",
       required: ['type'],
       properties: {
         type: {
@@ -182,6 +181,12 @@ const status: JsonSchema = {
       type: 'object',
       description: 'Per Service, the reset fingerprint last acted on, so each reset happens once.',
       additionalProperties: { type: 'string' },
+    },
+    persistence: {
+      type: 'object',
+      description:
+        'The state store chosen on the first reconcile (spec.persistence or the source default) and kept from then on: a spec.persistence naming another is refused.',
+      properties: { type: { type: 'string', enum: ['ConfigMap', 'PersistentVolumeClaim'] } },
     },
   },
 };

@@ -42,6 +42,7 @@ export interface CollectorSpec {
     certificateSecretRef: SecretKeyRef;
     verifyHostname?: boolean;
   };
+  /** Unset: the source's default (PersistentVolumeClaim for office365, else ConfigMap), see status.persistence. */
   persistence?: {
     /** Immutable once set: moving state between backends is not automatic. */
     type: 'ConfigMap' | 'PersistentVolumeClaim';
@@ -77,6 +78,8 @@ export interface CollectorStatus {
   configHash?: string;
   /** Per Service, the reset fingerprint last acted on, so a reset happens exactly once. */
   resets?: Record<string, string>;
+  /** The state store chosen on the first reconcile (spec.persistence or the source's default), kept from then on. */
+  persistence?: { type: 'ConfigMap' | 'PersistentVolumeClaim' };
 }
 
 export interface CollectorResource {

@@ -11,6 +11,7 @@ import type { CollectorResource, ServiceResource } from '../api/types.ts';
 import { childNames } from './child-meta.ts';
 import type { SecretView } from './contract.ts';
 import type { FieldProblem } from './field-problem.ts';
+import { effectivePersistence } from './persistence.ts';
 import { CERT_FILES, credentialFileKeys } from './secret-layout.ts';
 
 /** The pod's directory layout: the collectors' documented Docker layout under one home. */
@@ -46,7 +47,7 @@ export function renderConfig(
   const { spec, metadata } = collector;
   const problems: FieldProblem[] = [];
   const names = childNames(metadata.name);
-  const pvc = spec.persistence?.type === 'PersistentVolumeClaim';
+  const pvc = effectivePersistence(collector) === 'PersistentVolumeClaim';
 
   const inputId = spec.inputId ?? metadata.name;
   const input: Record<string, unknown> = { id: inputId };

@@ -18,6 +18,7 @@ import { serviceAccount } from './service-account.ts';
 import type { FieldProblem } from './field-problem.ts';
 import { configValidCondition, problemsByService, secretsFoundCondition } from './status.ts';
 import { stateLocation, stateStore, usesVolume } from './state-store.ts';
+import { persistenceProblem } from './persistence.ts';
 
 export function desiredState(input: ReconcileInput): DesiredState {
   const { collector, settings } = input;
@@ -34,6 +35,8 @@ export function desiredState(input: ReconcileInput): DesiredState {
   const ruleErrors = [collector, ...services]
     .flatMap(crdRuleProblems)
     .filter((rule) => !verdict.errors.some((p) => covers(rule, p)));
+  const switched = persistenceProblem(collector);
+  if (switched) ruleErrors.push(switched);
   const errors = [...ruleErrors, ...verdict.errors];
   const missing = secretProblems(collector, input.secrets);
   const hash = configHash(rendered.text, [credentials, certificate]);

@@ -5,6 +5,7 @@ import type { V1ConfigMap, V1PersistentVolumeClaim } from '@kubernetes/client-no
 import type { CollectorResource } from '../api/types.ts';
 import { childMetadata, childNames } from './child-meta.ts';
 import { RUNTIME_DIRS } from './config-render.ts';
+import { effectivePersistence } from './persistence.ts';
 
 export const DEFAULT_STATE_SIZE = '1Gi';
 
@@ -22,21 +23,22 @@ export function stateLocation(collector: CollectorResource): StateLocation {
 }
 
 export function usesVolume(collector: CollectorResource): boolean {
-  return collector.spec.persistence?.type === 'PersistentVolumeClaim';
+  return effectivePersistence(collector) === 'PersistentVolumeClaim';
 }
 
 export function stateStore(collector: CollectorResource): V1ConfigMap | V1PersistentVolumeClaim {
   const metadata = childMetadata(collector, childNames(collector.metadata.name).state);
   if (!usesVolume(collector)) return { apiVersion: 'v1', kind: 'ConfigMap', metadata };
-  const persistence = collector.spec.persistence!;
+  // Unset spec.persistence (the source's default) takes the default size and storage class.
+  const persistence = collector.spec.persistence;
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
     metadata,
     spec: {
       accessModes: ['ReadWriteOnce'],
-      resources: { requests: { storage: persistence.size ?? DEFAULT_STATE_SIZE } },
-      storageClassName: persistence.storageClassName,
+      resources: { requests: { storage: persistence?.size ?? DEFAULT_STATE_SIZE } },
+      storageClassName: persistence?.storageClassName,
     },
   };
 }

@@ -301,6 +301,9 @@ export function buildCollectorStatus(input: CollectorStatusInput): {
     readyServices: ready ? input.serviceNames.filter((s) => (problems[s]?.length ?? 0) === 0).length : 0,
     configHash: input.desired.configHash,
     resets: input.resets,
+    persistence: {
+      type: input.desired.state.location.type === 'pvc' ? 'PersistentVolumeClaim' : 'ConfigMap',
+    },
   };
   // lastPullTime is the runtime's own field (status-reporter.ts, its own SSA field manager): never written here.
   return { status, transitions };

@@ -3,45 +3,28 @@
 // then crashed (SIGKILL) and restarted. Zero events may be lost; every duplicate must be explained by a
 // resend (logged per lost connection) or by the re-read after a kill (what the saved checkpoint did not
 // cover); the final SIGTERM exits 0.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateTestPki, type TestPki } from '../../support/tls-certs.ts';
-import { startRsyslogReceiver, type RsyslogReceiver } from '../../support/rsyslog-receiver.ts';
 import { waitFor } from '../../support/wait.ts';
-import { startGraphSimulator, type GraphSimulator } from '../../simulators/graph/server.ts';
+import { startGraphSimulator } from '../../simulators/graph/server.ts';
 import { eventsOf, type ReceivedEvent } from '../inputs/microsoft_graph/graph-run.ts';
-import { graphCliConfig, runCli, writeHome, type CliRun } from './cli-run.ts';
+import { runCli, writeGraphCliHome, type CliRun } from './cli-run.ts';
+import { receiverFixtureForFile } from '../../support/receiver-fixture.ts';
 
 const TOTAL = 3000;
 const LATE_SECONDS = 900;
 const ENV = 'chaos';
-let dir: string;
-let pki: TestPki;
-let receiver: RsyslogReceiver;
-let sim: GraphSimulator;
-
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'chaos-'));
-  pki = await generateTestPki(join(dir, 'pki'));
-  receiver = await startRsyslogReceiver({ pki, dir: join(dir, 'rsyslog') });
-  sim = await startGraphSimulator({ pageSize: 100 });
-});
-after(async () => {
-  await sim?.close();
-  await receiver?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const fx = receiverFixtureForFile('chaos', () => startGraphSimulator({ pageSize: 100 }));
 
 const keyOf = (e: ReceivedEvent) => `${String(e.record.id)}@${String(e.record.lastUpdateDateTime)}`;
 
 test('SIGKILLs, a hung then crashed receiver and API faults: nothing lost, duplicates explained', async (t) => {
   const now = Date.now();
-  sim.addRecords('alerts_v2', TOTAL, { from: now - 3 * 3_600_000, to: now - 60_000 });
-  sim.scenario.duplicateEvery = 4;
-  const home = join(dir, 'home');
+  fx.sim.addRecords('alerts_v2', TOTAL, { from: now - 3 * 3_600_000, to: now - 60_000 });
+  fx.sim.scenario.duplicateEvery = 4;
+  const home = join(fx.dir, 'home');
   // Output timers far below the receiver's 12 s hang: every one of them fires while it is hung.
   const output = {
     connect_timeout_seconds: 2,
@@ -52,26 +35,22 @@ test('SIGKILLs, a hung then crashed receiver and API faults: nothing lost, dupli
     reconnect_max_seconds: 2,
     queue_max_events: 500, // the hang pauses the pulls instead of queueing the whole backlog
   };
-  await writeHome(
-    home,
-    pki,
-    graphCliConfig({
-      name: ENV,
-      devoPort: receiver.port,
-      simUrl: sim.url,
-      inputSettings: { requests_per_second: 1 }, // ~100 events/s: the kills land mid-pull
-      services: {
-        alerts_v2: {
-          start_time_in_utc: new Date(now - 4 * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
-          late_arrival_window_in_seconds: LATE_SECONDS,
-        },
+  await writeGraphCliHome(home, fx.pki, {
+    name: ENV,
+    devoPort: fx.receiver.port,
+    simUrl: fx.sim.url,
+    inputSettings: { requests_per_second: 1 }, // ~100 events/s: the kills land mid-pull
+    services: {
+      alerts_v2: {
+        start_time_in_utc: new Date(now - 4 * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+        late_arrival_window_in_seconds: LATE_SECONDS,
       },
-      globals: { shutdown_timeout_seconds: 10 },
-      output,
-    }),
-  );
+    },
+    globals: { shutdown_timeout_seconds: 10 },
+    output,
+  });
   const stateFile = join(home, 'state', 'microsoft_graph_security.sec.alerts_v2.json');
-  const received = async () => eventsOf(await receiver.lines(), ENV);
+  const received = async () => eventsOf(await fx.receiver.lines(), ENV);
   const runs: CliRun[] = [];
   const start = async () => {
     const run = runCli(home);
@@ -110,8 +89,8 @@ test('SIGKILLs, a hung then crashed receiver and API faults: nothing lost, dupli
 
   // Two kills mid-pull, with API faults in the way.
   for (let i = 0; i < 2; i++) {
-    sim.scenario.force5xx = { count: 2 };
-    sim.scenario.force429 = { count: 2 };
+    fx.sim.scenario.force5xx = { count: 2 };
+    fx.sim.scenario.force429 = { count: 2 };
     const run = await start();
     await advance(200);
     await kill(run);
@@ -121,12 +100,12 @@ test('SIGKILLs, a hung then crashed receiver and API faults: nothing lost, dupli
   let receiverCrashes = 0;
   const survivor = await start();
   await advance(200);
-  receiver.hang();
+  fx.receiver.hang();
   const hungAt = (await received()).length;
   await new Promise((r) => setTimeout(r, 12_000));
-  await receiver.kill('SIGKILL');
+  await fx.receiver.kill('SIGKILL');
   receiverCrashes++;
-  await receiver.restart();
+  await fx.receiver.restart();
   await waitFor(
     'the resend after the crash',
     async () => (await received()).length > hungAt + 100,
@@ -154,7 +133,7 @@ test('SIGKILLs, a hung then crashed receiver and API faults: nothing lost, dupli
 
   const events = await received();
   const unique = new Set(events.map(keyOf));
-  const expected = sim.records('alerts_v2').map((r) => `${r.id}@${String(r.lastUpdateDateTime)}`);
+  const expected = fx.sim.records('alerts_v2').map((r) => `${r.id}@${String(r.lastUpdateDateTime)}`);
   const lost = expected.filter((k) => !unique.has(k)).length;
   const duplicates = events.length - unique.size;
   let resent = 0;

@@ -2,26 +2,18 @@
 // config aimed at the Graph simulator and a receiver, and the child's exit code and logs. Every JSON log line
 // the child writes is parsed with duplicate-key detection, so a repeated key fails the test that ran it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { stringify } from 'yaml';
+import { resolve } from 'node:path';
 import type { TestPki } from '../../support/tls-certs.ts';
 import { parseLogLines } from '../../support/log-lines.ts';
+import { writeRuntimeHome } from '../../support/runtime-run.ts';
 import { SIM_CLIENT_ID, SIM_CLIENT_SECRET, SIM_TENANT_ID } from '../../simulators/graph/server.ts';
 
 const root = resolve(import.meta.dirname, '../../..');
 
-/** Writes certs/ (the test PKI's CA and client pair) and config/config.yaml under `home`. */
-export async function writeHome(home: string, pki: TestPki, config: object): Promise<void> {
-  for (const d of ['certs', 'config']) await mkdir(join(home, d), { recursive: true });
-  await copyFile(pki.caCert, join(home, 'certs', 'chain.crt'));
-  await copyFile(pki.clientCert, join(home, 'certs', 'domain.crt'));
-  await copyFile(pki.clientKey, join(home, 'certs', 'domain.key'));
-  await writeFile(join(home, 'config', 'config.yaml'), stringify(config));
-}
+/** CLI tests that write a config of their own (not a Graph one) use the home writer directly. */
+export { writeHome } from '../../support/runtime-run.ts';
 
-/** A config with one Devo output on `devoPort` and one Graph input against `simUrl`. */
-export function graphCliConfig(o: {
+export interface GraphCliOptions {
   name: string;
   devoPort: number;
   simUrl: string;
@@ -30,28 +22,17 @@ export function graphCliConfig(o: {
   globals?: Record<string, unknown>;
   output?: Record<string, unknown>;
   inputSettings?: Record<string, unknown>;
-}): object {
-  return {
-    globals: {
-      id: 'cli',
-      name: o.name,
-      metrics: { host: '127.0.0.1', port: 0 },
-      shutdown_timeout_seconds: 15,
-      ...o.globals,
-    },
-    outputs: {
-      devo_1: {
-        type: 'devo_platform',
-        config: {
-          address: 'localhost',
-          port: o.devoPort,
-          chain: 'chain.crt',
-          cert: 'domain.crt',
-          key: 'domain.key',
-          ...o.output,
-        },
-      },
-    },
+}
+
+/** Writes the Docker layout under `home`: one Devo output on `devoPort`, one Graph input against `simUrl`. */
+export async function writeGraphCliHome(home: string, pki: TestPki, o: GraphCliOptions): Promise<void> {
+  await writeRuntimeHome({
+    home,
+    pki,
+    receiverPort: o.devoPort,
+    name: o.name,
+    globals: { id: 'cli', shutdown_timeout_seconds: 15, ...o.globals },
+    output: o.output,
     inputs: {
       [o.input ?? 'microsoft_graph_security']: {
         id: 'sec',
@@ -67,7 +48,7 @@ export function graphCliConfig(o: {
         services: o.services,
       },
     },
-  };
+  });
 }
 
 export interface CliRun {

@@ -1,39 +1,25 @@
 // The CLI's exit codes, through the real child process: a fatal start-up error exits 1 at once with its
 // message; SIGTERM in every state of the output (connecting, backing off, receiver hung, resend pending)
 // ends within shutdown_timeout_seconds with exit 0. (SIGTERM mid-pull: shutdown.test.ts.)
-import { after, before, test, type TestContext } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateTestPki, type TestPki } from '../../support/tls-certs.ts';
-import { freePort, startRsyslogReceiver, type RsyslogReceiver } from '../../support/rsyslog-receiver.ts';
+import { freePort } from '../../support/rsyslog-receiver.ts';
 import { waitFor } from '../../support/wait.ts';
-import { startGraphSimulator, type GraphSimulator } from '../../simulators/graph/server.ts';
+import { startGraphSimulator } from '../../simulators/graph/server.ts';
 import { eventsOf } from '../inputs/microsoft_graph/graph-run.ts';
-import { graphCliConfig, runCli, writeHome, type CliRun } from './cli-run.ts';
+import { runCli, writeGraphCliHome, type CliRun } from './cli-run.ts';
+import { receiverFixtureForFile } from '../../support/receiver-fixture.ts';
 
 const SHUTDOWN_SECONDS = 4;
-let dir: string;
-let pki: TestPki;
-let receiver: RsyslogReceiver;
-let sim: GraphSimulator;
-let homes = 0;
-
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'exit-codes-'));
-  pki = await generateTestPki(join(dir, 'pki'));
-  receiver = await startRsyslogReceiver({ pki, dir: join(dir, 'rsyslog') });
-  sim = await startGraphSimulator({ pageSize: 100 });
+const fx = receiverFixtureForFile('exit-codes', async () => {
+  const sim = await startGraphSimulator({ pageSize: 100 });
   const now = Date.now();
   sim.addRecords('alerts_v2', 2000, { from: now - 3 * 3_600_000, to: now - 60_000 });
+  return sim;
 });
-after(async () => {
-  await sim?.close();
-  await receiver?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+let homes = 0;
 
 /** Starts the CLI on a fresh home (fresh state: it pulls from the start) against `devoPort`. */
 async function start(
@@ -42,24 +28,20 @@ async function start(
   devoPort: number,
   extra: { globals?: Record<string, unknown>; output?: Record<string, unknown> } = {},
 ): Promise<CliRun> {
-  const home = join(dir, `home-${++homes}`);
-  await writeHome(
-    home,
-    pki,
-    graphCliConfig({
-      name,
-      devoPort,
-      simUrl: sim.url,
-      inputSettings: { requests_per_second: 4 },
-      services: {
-        alerts_v2: {
-          start_time_in_utc: new Date(Date.now() - 4 * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
-        },
+  const home = join(fx.dir, `home-${++homes}`);
+  await writeGraphCliHome(home, fx.pki, {
+    name,
+    devoPort,
+    simUrl: fx.sim.url,
+    inputSettings: { requests_per_second: 4 },
+    services: {
+      alerts_v2: {
+        start_time_in_utc: new Date(Date.now() - 4 * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
       },
-      globals: { shutdown_timeout_seconds: SHUTDOWN_SECONDS, ...extra.globals },
-      output: { reconnect_initial_seconds: 20, reconnect_max_seconds: 20, ...extra.output },
-    }),
-  );
+    },
+    globals: { shutdown_timeout_seconds: SHUTDOWN_SECONDS, ...extra.globals },
+    output: { reconnect_initial_seconds: 20, reconnect_max_seconds: 20, ...extra.output },
+  });
   const run = runCli(home);
   t.after(() => run.child.kill('SIGKILL'));
   // Generous: a child's start-up takes seconds on a loaded machine.
@@ -87,18 +69,14 @@ test('the metrics port taken: exit 1 at once, saying which port and what to do',
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
   t.after(() => blocker.close());
   const port = (blocker.address() as { port: number }).port;
-  const home = join(dir, `home-${++homes}`);
-  await writeHome(
-    home,
-    pki,
-    graphCliConfig({
-      name: 'port-taken',
-      devoPort: receiver.port,
-      simUrl: sim.url,
-      services: { alerts_v2: {} },
-      globals: { metrics: { host: '127.0.0.1', port } },
-    }),
-  );
+  const home = join(fx.dir, `home-${++homes}`);
+  await writeGraphCliHome(home, fx.pki, {
+    name: 'port-taken',
+    devoPort: fx.receiver.port,
+    simUrl: fx.sim.url,
+    services: { alerts_v2: {} },
+    globals: { metrics: { host: '127.0.0.1', port } },
+  });
   const t0 = Date.now();
   const run = runCli(home);
   t.after(() => run.child.kill('SIGKILL'));
@@ -141,27 +119,27 @@ test('SIGTERM while backing off (Devo refuses): exit 0 within the bound', async 
 });
 
 test('SIGTERM with the receiver hung, and with a resend pending after it crashed: exit 0 within the bound', async (t) => {
-  const received = async () => eventsOf(await receiver.lines(), 'hung').length;
-  const hung = await start(t, 'hung', receiver.port);
+  const received = async () => eventsOf(await fx.receiver.lines(), 'hung').length;
+  const hung = await start(t, 'hung', fx.receiver.port);
   await waitFor('events flowing', async () => (await received()) > 100, 30_000);
-  receiver.hang();
+  fx.receiver.hang();
   try {
     const { code, ms } = await stop(hung, 'receiver hung');
     assert.equal(code, 0, hung.logs());
     assert.ok(ms < SHUTDOWN_SECONDS * 1000, `stopped in ${ms} ms`);
   } finally {
-    receiver.resume();
+    fx.receiver.resume();
   }
 
-  const resending = await start(t, 'resending', receiver.port);
+  const resending = await start(t, 'resending', fx.receiver.port);
   await waitFor(
     'events flowing',
-    async () => eventsOf(await receiver.lines(), 'resending').length > 100,
+    async () => eventsOf(await fx.receiver.lines(), 'resending').length > 100,
     30_000,
   );
-  receiver.hang();
+  fx.receiver.hang();
   await new Promise((r) => setTimeout(r, 500));
-  await receiver.kill('SIGKILL'); // connections reset: everything unread is queued for resend, Devo is down
+  await fx.receiver.kill('SIGKILL'); // connections reset: everything unread is queued for resend, Devo is down
   try {
     await waitFor('the loss to be noticed', () =>
       resending.records().some((r) => r.msg === 'Lost connection to Devo'),
@@ -170,6 +148,6 @@ test('SIGTERM with the receiver hung, and with a resend pending after it crashed
     assert.equal(code, 0, resending.logs());
     assert.ok(ms < SHUTDOWN_SECONDS * 1000, `stopped in ${ms} ms`);
   } finally {
-    await receiver.restart();
+    await fx.receiver.restart();
   }
 });

@@ -1,62 +1,39 @@
 // A Devo receiver that accepts but never reads (rsyslog SIGSTOPped mid-stream, with a large backlog at the
 // source): the runtime's memory stays bounded (its RSS is printed) and the pulls pause instead of queueing
 // the backlog; once the receiver reads again, everything arrives.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateTestPki, type TestPki } from '../../support/tls-certs.ts';
-import { startRsyslogReceiver, type RsyslogReceiver } from '../../support/rsyslog-receiver.ts';
 import { waitFor } from '../../support/wait.ts';
-import { startGraphSimulator, type GraphSimulator } from '../../simulators/graph/server.ts';
+import { startGraphSimulator } from '../../simulators/graph/server.ts';
 import { eventsOf } from '../inputs/microsoft_graph/graph-run.ts';
-import { graphCliConfig, runCli, writeHome } from './cli-run.ts';
+import { runCli, writeGraphCliHome } from './cli-run.ts';
+import { receiverFixtureForFile } from '../../support/receiver-fixture.ts';
 
 const TOTAL = 20_000;
-let dir: string;
-let pki: TestPki;
-let receiver: RsyslogReceiver;
-let sim: GraphSimulator;
-
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'never-reads-'));
-  pki = await generateTestPki(join(dir, 'pki'));
-  receiver = await startRsyslogReceiver({ pki, dir: join(dir, 'rsyslog') });
-  sim = await startGraphSimulator({ pageSize: 1000 });
-});
-after(async () => {
-  receiver?.resume();
-  await sim?.close();
-  await receiver?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const fx = receiverFixtureForFile('never-reads', () => startGraphSimulator({ pageSize: 1000 }));
 
 const rssMiB = (pid: number) =>
   Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 test('a receiver that never reads: RSS bounded, pulls paused, nothing lost once it reads again', async (t) => {
   const now = Date.now();
-  sim.addRecords('alerts_v2', TOTAL, { from: now - 3 * 3_600_000, to: now - 60_000 });
-  const home = join(dir, 'home');
-  await writeHome(
-    home,
-    pki,
-    graphCliConfig({
-      name: 'never-reads',
-      devoPort: receiver.port,
-      simUrl: sim.url,
-      inputSettings: { requests_per_second: 5 },
-      services: {
-        alerts_v2: {
-          start_time_in_utc: new Date(now - 4 * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
-        },
+  fx.sim.addRecords('alerts_v2', TOTAL, { from: now - 3 * 3_600_000, to: now - 60_000 });
+  const home = join(fx.dir, 'home');
+  await writeGraphCliHome(home, fx.pki, {
+    name: 'never-reads',
+    devoPort: fx.receiver.port,
+    simUrl: fx.sim.url,
+    inputSettings: { requests_per_second: 5 },
+    services: {
+      alerts_v2: {
+        start_time_in_utc: new Date(now - 4 * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
       },
-      // Timers longer than the hang: this is about memory and back-pressure, not about reconnects.
-      output: { idle_reconnect_seconds: 120, max_connection_age_seconds: 600, close_timeout_seconds: 5 },
-    }),
-  );
+    },
+    // Timers longer than the hang: this is about memory and back-pressure, not about reconnects.
+    output: { idle_reconnect_seconds: 120, max_connection_age_seconds: 600, close_timeout_seconds: 5 },
+  });
   const run = runCli(home);
   t.after(() => run.child.kill('SIGKILL'));
   const started = await waitFor(
@@ -72,9 +49,9 @@ test('a receiver that never reads: RSS bounded, pulls paused, nothing lost once 
         n += Number(l.slice(l.lastIndexOf(' ') + 1));
     return n;
   };
-  const received = async () => eventsOf(await receiver.lines(), 'never-reads').length;
+  const received = async () => eventsOf(await fx.receiver.lines(), 'never-reads').length;
   await waitFor('the first events', async () => (await received()) >= 1000, 60_000, 100);
-  receiver.hang();
+  fx.receiver.hang();
   const pid = run.child.pid!;
   // Let the buffers fill and the pulls run into the back-pressure, then watch for 10 s.
   await new Promise((r) => setTimeout(r, 5_000));
@@ -101,7 +78,7 @@ test('a receiver that never reads: RSS bounded, pulls paused, nothing lost once 
   // Bounded: queue (64 MiB) + resend buffer (32 MiB) at most, far below the backlog it would take.
   assert.ok(peak < 400, `RSS ${Math.round(peak)} MiB`);
 
-  receiver.resume();
+  fx.receiver.resume();
   await waitFor('every event once the receiver reads', async () => (await received()) >= TOTAL, 120_000, 500);
   run.child.kill('SIGTERM');
   assert.equal(await run.exit, 0);

@@ -1,58 +1,33 @@
 // SIGTERM during a pull: the CLI stops pulling, flushes the output queue, persists the checkpoint and
 // exits 0; a restart resumes from that checkpoint and the union is exactly the simulator's records.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateTestPki, type TestPki } from '../../support/tls-certs.ts';
-import { startRsyslogReceiver, type RsyslogReceiver } from '../../support/rsyslog-receiver.ts';
-import {
-  SIM_CLIENT_SECRET,
-  startGraphSimulator,
-  type GraphSimulator,
-} from '../../simulators/graph/server.ts';
+import { SIM_CLIENT_SECRET, startGraphSimulator } from '../../simulators/graph/server.ts';
 import { eventsOf } from '../inputs/microsoft_graph/graph-run.ts';
 import { waitFor } from '../../support/wait.ts';
-import { graphCliConfig, runCli, writeHome } from './cli-run.ts';
+import { runCli, writeGraphCliHome } from './cli-run.ts';
+import { receiverFixtureForFile } from '../../support/receiver-fixture.ts';
 
-let dir: string;
-let pki: TestPki;
-let receiver: RsyslogReceiver;
-let sim: GraphSimulator;
-
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'shutdown-'));
-  pki = await generateTestPki(join(dir, 'pki'));
-  receiver = await startRsyslogReceiver({ pki, dir: join(dir, 'rsyslog') });
-  sim = await startGraphSimulator({ pageSize: 100 });
-});
-after(async () => {
-  await sim?.close();
-  await receiver?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const fx = receiverFixtureForFile('shutdown', () => startGraphSimulator({ pageSize: 100 }));
 
 test('SIGTERM mid-pull flushes, persists and exits 0; the restart resumes with no gap and no duplicate', async () => {
   const now = Date.now();
-  sim.addRecords('alerts_v2', 1200, { from: now - 3 * 3_600_000, to: now - 60_000 });
-  const home = join(dir, 'home');
-  await writeHome(
-    home,
-    pki,
-    graphCliConfig({
-      name: 'shutdown',
-      devoPort: receiver.port,
-      simUrl: sim.url,
-      inputSettings: { requests_per_second: 2 }, // slow enough that SIGTERM lands mid-pull
-      services: {
-        alerts_v2: {
-          start_time_in_utc: new Date(now - 4 * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
-        },
+  fx.sim.addRecords('alerts_v2', 1200, { from: now - 3 * 3_600_000, to: now - 60_000 });
+  const home = join(fx.dir, 'home');
+  await writeGraphCliHome(home, fx.pki, {
+    name: 'shutdown',
+    devoPort: fx.receiver.port,
+    simUrl: fx.sim.url,
+    inputSettings: { requests_per_second: 2 }, // slow enough that SIGTERM lands mid-pull
+    services: {
+      alerts_v2: {
+        start_time_in_utc: new Date(now - 4 * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
       },
-    }),
-  );
-  const received = async () => eventsOf(await receiver.lines(), 'shutdown');
+    },
+  });
+  const received = async () => eventsOf(await fx.receiver.lines(), 'shutdown');
 
   const first = runCli(home);
   await waitFor('the first pages', async () => (await received()).length >= 200, 60_000, 100);
@@ -81,7 +56,7 @@ test('SIGTERM mid-pull flushes, persists and exits 0; the restart resumes with n
     const ids = (await received()).map((e) => String(e.record.id)).sort();
     assert.deepEqual(
       ids,
-      sim
+      fx.sim
         .records('alerts_v2')
         .map((r) => r.id)
         .sort(),

@@ -1,32 +1,14 @@
 // Metrics tell the truth while a pull runs: /metrics scraped throughout a long multi-page pull shows
 // events_received_total moving before the pull ends, and received ≥ sent + duplicates at every scrape.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateTestPki, type TestPki } from '../../support/tls-certs.ts';
-import { startRsyslogReceiver, type RsyslogReceiver } from '../../support/rsyslog-receiver.ts';
 import { waitFor } from '../../support/wait.ts';
-import { startGraphSimulator, type GraphSimulator } from '../../simulators/graph/server.ts';
-import { graphCliConfig, runCli, writeHome } from '../cli/cli-run.ts';
+import { startGraphSimulator } from '../../simulators/graph/server.ts';
+import { runCli, writeGraphCliHome } from '../cli/cli-run.ts';
+import { receiverFixtureForFile } from '../../support/receiver-fixture.ts';
 
-let dir: string;
-let pki: TestPki;
-let receiver: RsyslogReceiver;
-let sim: GraphSimulator;
-
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'metrics-mid-pull-'));
-  pki = await generateTestPki(join(dir, 'pki'));
-  receiver = await startRsyslogReceiver({ pki, dir: join(dir, 'rsyslog') });
-  sim = await startGraphSimulator({ pageSize: 50 });
-});
-after(async () => {
-  await sim?.close();
-  await receiver?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const fx = receiverFixtureForFile('metrics-mid-pull', () => startGraphSimulator({ pageSize: 50 }));
 
 /** The sum of every series of `name` whose labels include `match`. */
 function sample(text: string, name: string, match = ''): number {
@@ -39,24 +21,20 @@ function sample(text: string, name: string, match = ''): number {
 
 test('received moves page by page and stays ≥ sent + duplicates at every scrape', async (t) => {
   const now = Date.now();
-  sim.addRecords('alerts_v2', 1000, { from: now - 3 * 3_600_000, to: now - 60_000 });
-  sim.scenario.duplicateEvery = 2; // every 2nd page repeats a record: the dedup counts it
-  const home = join(dir, 'home');
-  await writeHome(
-    home,
-    pki,
-    graphCliConfig({
-      name: 'mid-pull',
-      devoPort: receiver.port,
-      simUrl: sim.url,
-      inputSettings: { requests_per_second: 3 }, // ~20 pages: a pull of several seconds
-      services: {
-        alerts_v2: {
-          start_time_in_utc: new Date(now - 4 * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
-        },
+  fx.sim.addRecords('alerts_v2', 1000, { from: now - 3 * 3_600_000, to: now - 60_000 });
+  fx.sim.scenario.duplicateEvery = 2; // every 2nd page repeats a record: the dedup counts it
+  const home = join(fx.dir, 'home');
+  await writeGraphCliHome(home, fx.pki, {
+    name: 'mid-pull',
+    devoPort: fx.receiver.port,
+    simUrl: fx.sim.url,
+    inputSettings: { requests_per_second: 3 }, // ~20 pages: a pull of several seconds
+    services: {
+      alerts_v2: {
+        start_time_in_utc: new Date(now - 4 * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
       },
-    }),
-  );
+    },
+  });
   const run = runCli(home);
   t.after(() => run.child.kill('SIGKILL'));
   const started = await waitFor(

@@ -2,29 +2,20 @@
 // settings) before a puller starts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { ServiceRunner } from '../../../collector-runtime/src/core/service-runner.ts';
 import { memoryStore } from '../../../collector-runtime/src/state/memory-store.ts';
-import { createLogger } from '../../../collector-runtime/src/logging/logger.ts';
 import { createCollectorMetrics } from '../../../collector-runtime/src/metrics/catalog.ts';
 import { serviceTelemetry } from '../../../collector-runtime/src/metrics/service-telemetry.ts';
 import { createHttpShared, httpClientFactory } from '../../../collector-runtime/src/core/http/client.ts';
 import { createPipeline } from '../../../collector-runtime/src/output/pipeline.ts';
 import { microsoftGraphAudit } from '../../../collector-runtime/src/inputs/microsoft_graph/definition.ts';
 import { virtualClock } from '../../support/virtual-clock.ts';
+import { captureLog } from '../../support/log-capture.ts';
 
 const KEY = 'microsoft_graph_audit.aud.signIns';
 
 function runner(store: ReturnType<typeof memoryStore>, service: Record<string, unknown> = {}) {
-  const logs: Record<string, unknown>[] = [];
-  const log = createLogger({
-    destination: new Writable({
-      write(c: Buffer, _e, cb) {
-        logs.push(JSON.parse(c.toString()) as Record<string, unknown>);
-        cb();
-      },
-    }),
-  });
+  const { log, records: logs } = captureLog('info');
   const clock = virtualClock();
   const metrics = createCollectorMetrics();
   const telemetry = serviceTelemetry(metrics, {

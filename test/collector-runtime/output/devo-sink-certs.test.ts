@@ -2,23 +2,12 @@
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { CollectorError } from '../../../collector-runtime/src/core/errors.ts';
-import {
-  batchOf,
-  devoSinkFor,
-  eventually,
-  isSettled,
-  metricValue,
-  startReceiverFixture,
-  type ReceiverFixture,
-} from './output-fixture.ts';
+import { batchOf, devoSinkFor, isSettled, metricValue, sinkFixtureForFile } from './output-fixture.ts';
+import { waitFor } from '../../support/wait.ts';
 
-let fx: ReceiverFixture;
-before(async () => {
-  fx = await startReceiverFixture('devo-certs');
-});
-after(() => fx.close());
+const fx = sinkFixtureForFile('devo-certs');
 
 const line = (id: string) => `<14>2024-05-01T10:00:00.000Z h my.app.certs: {"id":"${id}"}\n`;
 
@@ -40,10 +29,10 @@ test('a client certificate the server rejects: clear error naming the file, writ
   const lines = Array.from({ length: 50 }, (_, i) => line(`wrong-${i}`));
   const written = sink.write(batchOf(lines));
 
-  await eventually(
+  await waitFor(
+    'two rejected handshakes',
     async () => (await metricValue(metrics.senderErrors, { kind: 'tls_client_cert_rejected' })) >= 2,
     10_000,
-    'two rejected handshakes',
   );
   const certPath = join(certsDir, `${domain}.crt`);
   const status = sink.status();
@@ -60,7 +49,7 @@ test('a client certificate the server rejects: clear error naming the file, writ
   const warned = logs.records.find((r) => r.msg === 'Failed to connect to Devo');
   assert.equal(warned?.kind, 'tls_client_cert_rejected');
   assert.ok(
-    !(await fx.rx.lines()).some((l) => l.includes('"wrong-')),
+    !(await fx.receiver.lines()).some((l) => l.includes('"wrong-')),
     'nothing arrives over a rejected connection',
   );
 
@@ -68,13 +57,13 @@ test('a client certificate the server rejects: clear error naming the file, writ
   await copyFile(fx.pki.clientCert, join(certsDir, `${domain}.crt`));
   await copyFile(fx.pki.clientKey, join(certsDir, `${domain}.key`));
   await written;
-  await eventually(
+  await waitFor(
+    'all 50 lines at the receiver',
     async () => {
-      const got = new Set(await fx.rx.lines());
+      const got = new Set(await fx.receiver.lines());
       return lines.every((l) => got.has(l.slice(0, -1)));
     },
     10_000,
-    'all 50 lines at the receiver',
   );
   assert.equal(sink.status().connected, true);
   assert.equal(sink.status().lastError, undefined);

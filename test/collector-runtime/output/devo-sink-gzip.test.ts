@@ -8,7 +8,8 @@ import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { gunzipSync } from 'node:zlib';
 import type { RsyslogReceiver } from '../../support/rsyslog-receiver.ts';
 import { generateTestPki, type TestPki } from '../../support/tls-certs.ts';
-import { batchOf, devoSinkFor, eventually, makeTempDir } from './output-fixture.ts';
+import { batchOf, devoSinkFor, makeTempDir } from './output-fixture.ts';
+import { waitFor } from '../../support/wait.ts';
 
 // What gzipSync writes: magic, deflate, no flags, mtime 0, then XFL (0 at level 6) and OS 3 (Unix).
 const MEMBER_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03]);
@@ -88,7 +89,7 @@ after(async () => {
 });
 
 /** devoSinkFor wants a receiver; only its port is used. */
-const target = () => ({ pki, rx: { port: rec.port } as RsyslogReceiver });
+const target = () => ({ pki, receiver: { port: rec.port } as RsyslogReceiver });
 
 const line = (run: string, id: number) =>
   `<14>2024-05-01T10:00:00.000Z h my.app.gzip: {"run":"${run}","id":${id},"text":"é漢字😀 \\n\\t ${'z'.repeat(id % 300)}"}\n`;
@@ -124,7 +125,7 @@ test('a connection cut mid-stream: members are resent whole on the next connecti
   const lines = Array.from({ length: 5000 }, (_, i) => line('cut', i));
   for (let i = 0; i < lines.length; i += 250) await sink.write(batchOf(lines.slice(i, i + 250)));
   await sink.stop(5000);
-  await eventually(() => rec.connections.length >= first + 2, 5000, 'a second connection');
+  await waitFor('a second connection', () => rec.connections.length >= first + 2, 5000);
   const seen = new Set<string>();
   for (const conn of rec.connections.slice(first)) {
     for (const m of decodeMembers(Buffer.concat(conn)).members)

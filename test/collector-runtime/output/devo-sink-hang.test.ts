@@ -3,34 +3,16 @@
 // was written; the duplicates are the resend's, and the resend buffer stays within its bound.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { waitFor } from '../../support/wait.ts';
-import {
-  batchOf,
-  devoSinkFor,
-  metricValue,
-  startReceiverFixture,
-  type ReceiverFixture,
-} from './output-fixture.ts';
+import { batchOf, devoSinkFor, metricValue, receivedIds, sinkFixtureForFile } from './output-fixture.ts';
 
-let fx: ReceiverFixture;
-before(async () => {
-  fx = await startReceiverFixture('devo-hang');
-});
-after(() => fx.close());
+const fx = sinkFixtureForFile('devo-hang');
 
 const line = (run: string, id: number) =>
   `<14>2024-05-01T10:00:00.000Z collector-0 my.app.hang: {"run":"${run}","id":${id},"pad":"${'p'.repeat(120)}"}\n`;
 
-async function received(run: string): Promise<Map<number, number>> {
-  const seen = new Map<number, number>();
-  const re = new RegExp(`"run":"${run}","id":(\\d+)`);
-  for (const l of await fx.rx.lines()) {
-    const m = re.exec(l);
-    if (m) seen.set(Number(m[1]), (seen.get(Number(m[1])) ?? 0) + 1);
-  }
-  return seen;
-}
+const received = (run: string) => receivedIds(fx.receiver, run);
 
 test('receiver hangs 12 s, then resets every connection: nothing written is lost', async () => {
   const { sink, metrics } = devoSinkFor(fx);
@@ -45,7 +27,7 @@ test('receiver hangs 12 s, then resets every connection: nothing written is lost
         async () => (await received('hang')).size >= 500,
         20_000,
       );
-      fx.rx.hang();
+      fx.receiver.hang();
     }
     await sink.write(batchOf(Array.from({ length: perBatch }, (_, k) => line('hang', i + k))));
     written += perBatch;
@@ -56,8 +38,8 @@ test('receiver hangs 12 s, then resets every connection: nothing written is lost
   const beforeCrash = (await received('hang')).size;
   // Longer than the old 10 s resend window, and than every output timer the receiver could trip.
   await sleep(12_000);
-  await fx.rx.kill('SIGKILL');
-  await fx.rx.restart();
+  await fx.receiver.kill('SIGKILL');
+  await fx.receiver.restart();
 
   let seen = new Map<number, number>();
   await waitFor(

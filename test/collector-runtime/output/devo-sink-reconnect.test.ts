@@ -2,56 +2,37 @@
 // a server-side close is noticed.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, test } from 'node:test';
-import {
-  batchOf,
-  devoSinkFor,
-  eventually,
-  metricValue,
-  startReceiverFixture,
-  type ReceiverFixture,
-} from './output-fixture.ts';
+import { test } from 'node:test';
+import { batchOf, devoSinkFor, metricValue, receivedIds, sinkFixtureForFile } from './output-fixture.ts';
+import { waitFor } from '../../support/wait.ts';
 
-let fx: ReceiverFixture;
-before(async () => {
-  fx = await startReceiverFixture('devo-reconnect');
-});
-after(() => fx.close());
+const fx = sinkFixtureForFile('devo-reconnect');
 
 const line = (run: string, id: number) =>
   `<14>2024-05-01T10:00:00.000Z collector-0 my.app.reconnect: {"run":"${run}","id":${id},"pad":"${'p'.repeat(100)}"}\n`;
 
-/** Ids of `run` found in the receiver's file, with how often each arrived. */
-async function received(run: string): Promise<Map<number, number>> {
-  const seen = new Map<number, number>();
-  const re = new RegExp(`"run":"${run}","id":(\\d+)`);
-  for (const l of await fx.rx.lines()) {
-    const m = re.exec(l);
-    if (m) seen.set(Number(m[1]), (seen.get(Number(m[1])) ?? 0) + 1);
-  }
-  return seen;
-}
+const received = (run: string) => receivedIds(fx.receiver, run);
 
 test('rsyslog SIGKILLed and restarted mid-stream: every event arrives at least once', async () => {
   const { sink, logs, metrics } = devoSinkFor(fx, { queue_max_events: 2000 });
   await sink.start();
   const total = 20_000;
   const perBatch = 200;
-  const base = await fx.rx.countLines();
+  const base = await fx.receiver.countLines();
   let resolvedEvents = 0;
   let resolvedAtKill = -1;
 
   // The crash: once a quarter of the stream arrived, SIGKILL, stay down a moment, restart on the same port.
   const crash = (async () => {
-    await eventually(
-      async () => (await fx.rx.countLines()) - base >= total / 4,
-      20_000,
+    await waitFor(
       'a quarter of the stream',
+      async () => (await fx.receiver.countLines()) - base >= total / 4,
+      20_000,
     );
-    await fx.rx.kill('SIGKILL');
+    await fx.receiver.kill('SIGKILL');
     resolvedAtKill = resolvedEvents;
     await sleep(300);
-    await fx.rx.restart();
+    await fx.receiver.restart();
   })();
 
   for (let i = 0; i < total; i += perBatch) {
@@ -68,13 +49,13 @@ test('rsyslog SIGKILLed and restarted mid-stream: every event arrives at least o
   );
 
   let seen = new Map<number, number>();
-  await eventually(
+  await waitFor(
+    'every id at the receiver',
     async () => {
       seen = await received('crash');
       return seen.size === total;
     },
     20_000,
-    'every id at the receiver',
   );
   for (let id = 0; id < total; id++) assert.ok(seen.has(id), `id ${id} missing`);
   const lost = logs.records.filter((r) => r.msg === 'Lost connection to Devo');
@@ -104,7 +85,7 @@ test('idle and old connections are replaced before the next send, transparently'
   }
   assert.ok((await metricValue(metrics.senderConnects, { result: 'success', reason: 'max_age' })) >= 1);
   await sink.stop(5000);
-  await eventually(async () => (await received('idle')).size === 12, 10_000, 'all 12 events');
+  await waitFor('all 12 events', async () => (await received('idle')).size === 12, 10_000);
   assert.ok(!logs.messages().includes('Lost connection to Devo'), 'replacing a connection is not a failure');
   assert.ok((await metricValue(metrics.senderConnects, { result: 'success', reason: 'initial' })) === 1);
 });
@@ -113,12 +94,12 @@ test('a connection the server closed is noticed and replaced on the next send', 
   const { sink, logs, metrics } = devoSinkFor(fx);
   await sink.start();
   await sink.write(batchOf([line('closed', 0)]));
-  await fx.rx.restart(); // SIGTERM: rsyslog closes our connection
-  await eventually(() => !sink.status().connected, 10_000, 'the close to be noticed');
+  await fx.receiver.restart(); // SIGTERM: rsyslog closes our connection
+  await waitFor('the close to be noticed', () => !sink.status().connected, 10_000);
   assert.ok(logs.messages().includes('Lost connection to Devo'));
   await sink.write(batchOf([line('closed', 1)]));
   assert.equal(sink.status().connected, true);
   await sink.stop(5000);
-  await eventually(async () => (await received('closed')).size === 2, 10_000, 'both events');
+  await waitFor('both events', async () => (await received('closed')).size === 2, 10_000);
   assert.ok((await metricValue(metrics.senderConnects, { result: 'success', reason: 'failure' })) >= 1);
 });

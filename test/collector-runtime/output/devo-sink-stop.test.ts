@@ -1,14 +1,10 @@
 // Graceful stop: everything accepted is written and the server confirmed the close before stop() resolves.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { freePort } from '../../support/rsyslog-receiver.ts';
-import { batchOf, devoSinkFor, startReceiverFixture, type ReceiverFixture } from './output-fixture.ts';
+import { batchOf, devoSinkFor, sinkFixtureForFile } from './output-fixture.ts';
 
-let fx: ReceiverFixture;
-before(async () => {
-  fx = await startReceiverFixture('devo-stop');
-});
-after(() => fx.close());
+const fx = sinkFixtureForFile('devo-stop');
 
 const line = (run: string, id: number) =>
   `<14>2024-05-01T10:00:00.000Z h my.app.stop: {"run":"${run}","id":${id}}\n`;
@@ -16,7 +12,7 @@ const line = (run: string, id: number) =>
 test('stop() flushes every queued batch, then closes gracefully', async () => {
   const { sink, logs } = devoSinkFor(fx, { queue_max_events: 100_000 });
   await sink.start();
-  const base = await fx.rx.countLines();
+  const base = await fx.receiver.countLines();
   const total = 30_000;
   const writes: Promise<void>[] = [];
   for (let i = 0; i < total; i += 1000)
@@ -27,7 +23,7 @@ test('stop() flushes every queued batch, then closes gracefully', async () => {
   const settled = await Promise.race([outcomes, Promise.resolve('pending')]);
   assert.notEqual(settled, 'pending');
   assert.ok((settled as PromiseSettledResult<void>[]).every((r) => r.status === 'fulfilled'));
-  const got = await fx.rx.waitForLines(base + total, 5000);
+  const got = await fx.receiver.waitForLines(base + total, 5000);
   assert.equal(new Set(got.slice(base)).size, total);
   assert.ok(
     !logs.messages().includes('Closed connection to Devo unconfirmed'),

@@ -1,21 +1,11 @@
 // What arrives at a real rsyslog over mutual TLS is exactly what encodeLine produced, byte for byte.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { encodeLine } from '../../../collector-runtime/src/output/line-encoder.ts';
-import {
-  batchOf,
-  devoSinkFor,
-  eventually,
-  metricValue,
-  startReceiverFixture,
-  type ReceiverFixture,
-} from './output-fixture.ts';
+import { batchOf, devoSinkFor, metricValue, sinkFixtureForFile } from './output-fixture.ts';
+import { waitFor } from '../../support/wait.ts';
 
-let fx: ReceiverFixture;
-before(async () => {
-  fx = await startReceiverFixture('devo-wire');
-});
-after(() => fx.close());
+const fx = sinkFixtureForFile('devo-wire');
 
 const T = Date.UTC(2024, 4, 1, 10, 0, 0, 0);
 
@@ -42,9 +32,9 @@ test('events arrive byte for byte, one line each, with the Devo fields', async (
       time: T + i,
     }),
   );
-  const before = (await fx.rx.lines()).length;
+  const before = (await fx.receiver.lines()).length;
   await sink.write(batchOf(lines));
-  const got = (await fx.rx.waitForLines(before + lines.length, 10_000)).slice(before);
+  const got = (await fx.receiver.waitForLines(before + lines.length, 10_000)).slice(before);
   assert.deepEqual(
     got.map((l) => `${l}\n`),
     lines,
@@ -78,9 +68,9 @@ test('connects by host name with SNI and the hostname check, and with sec_level 
     hostname: 'h',
     time: T,
   });
-  const before = await fx.rx.countLines();
+  const before = await fx.receiver.countLines();
   await sink.write(batchOf([line]));
-  const got = await fx.rx.waitForLines(before + 1, 10_000);
+  const got = await fx.receiver.waitForLines(before + 1, 10_000);
   assert.ok(got.includes(line.slice(0, -1)));
   await sink.stop(5000);
   assert.ok(logs.messages().includes('Connected to Devo'));
@@ -92,7 +82,7 @@ test('hostname verification rejects a name the server certificate does not hold,
   const strict = devoSinkFor(fx, { address: '127.1', reconnect_initial_seconds: 5 }, 'devo_strict');
   await strict.sink.start();
   const pending = strict.sink.write(batchOf(['<14>2024-05-01T10:00:00.000Z h my.app.wire.strict: {}\n']));
-  await eventually(() => strict.sink.status().lastError !== undefined, 10_000, 'a connect error');
+  await waitFor('a connect error', () => strict.sink.status().lastError !== undefined, 10_000);
   assert.match(
     strict.sink.status().lastError!,
     /cannot verify the server certificate of 127\.1:\d+ .*chain\.crt \(outputs\.devo_strict\.config\.chain\).*outputs\.devo_strict\.config\.verify_hostname: false/,
@@ -103,10 +93,10 @@ test('hostname verification rejects a name the server certificate does not hold,
 
   const lax = devoSinkFor(fx, { address: '127.1', verify_hostname: false }, 'devo_lax');
   await lax.sink.start();
-  const before = await fx.rx.countLines();
+  const before = await fx.receiver.countLines();
   await lax.sink.write(batchOf(['<14>2024-05-01T10:00:00.000Z h my.app.wire.lax: {}\n']));
   await lax.sink.stop(5000);
-  const got = await fx.rx.waitForLines(before + 1, 10_000);
+  const got = await fx.receiver.waitForLines(before + 1, 10_000);
   assert.ok(got.includes('<14>2024-05-01T10:00:00.000Z h my.app.wire.lax: {}'));
   assert.ok(!got.includes('<14>2024-05-01T10:00:00.000Z h my.app.wire.strict: {}'));
 });
@@ -119,21 +109,21 @@ test('concurrent_connections: N connections drain the one queue', async () => {
   );
   await sink.start();
   const labels = { collector: 'test', output: 'devo_multi' };
-  await eventually(
+  await waitFor(
+    '3 connections',
     async () => (await metricValue(metrics.senderConnected, labels)) === 3,
     10_000,
-    '3 connections',
   );
   const lines = Array.from(
     { length: 3000 },
     (_, i) => `<14>2024-05-01T10:00:00.000Z h my.app.wire.multi: {"id":${i},"pad":"${'m'.repeat(200)}"}\n`,
   );
-  const before = await fx.rx.countLines();
+  const before = await fx.receiver.countLines();
   await Promise.all(
     Array.from({ length: 30 }, (_, b) => sink.write(batchOf(lines.slice(b * 100, b * 100 + 100)))),
   );
   await sink.stop(5000);
-  const got = new Set((await fx.rx.waitForLines(before + lines.length, 10_000)).slice(before));
+  const got = new Set((await fx.receiver.waitForLines(before + lines.length, 10_000)).slice(before));
   for (const l of lines) assert.ok(got.has(l.slice(0, -1)));
   assert.equal(
     await metricValue(metrics.senderConnects, { ...labels, result: 'success', reason: 'initial' }),

@@ -1,9 +1,8 @@
-// Shared set-up of the output tests: a temp dir with a PKI, a private rsyslog receiver, a log capture, metrics.
+// Shared set-up of the output tests: the receiver fixture, a log capture, metrics, sinks pointed at the receiver.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { createLogger, type Logger } from '../../../collector-runtime/src/logging/logger.ts';
 import {
   createCollectorMetrics,
   type CollectorMetrics,
@@ -11,56 +10,38 @@ import {
 import { createDevoSink } from '../../../collector-runtime/src/output/devo-sink.ts';
 import type { DevoOutputConfig } from '../../../collector-runtime/src/output/devo-output-config.ts';
 import type { LineBatch, Sink } from '../../../collector-runtime/src/output/sink.ts';
-import { startRsyslogReceiver, type RsyslogReceiver } from '../../support/rsyslog-receiver.ts';
-import { generateTestPki, type TestPki } from '../../support/tls-certs.ts';
-import { parseLogLine } from '../../support/log-lines.ts';
-
-export interface LogCapture {
-  log: Logger;
-  records: Record<string, unknown>[];
-  messages(): string[];
-}
-
-export function captureLog(): LogCapture {
-  const records: Record<string, unknown>[] = [];
-  const log = createLogger({
-    level: 'debug',
-    destination: { write: (line: string) => void records.push(parseLogLine(line)) },
-  });
-  return { log, records, messages: () => records.map((r) => String(r.msg)) };
-}
+import type { RsyslogReceiver } from '../../support/rsyslog-receiver.ts';
+import {
+  fixtureForFile,
+  startReceiverFixture,
+  type ReceiverFixture,
+} from '../../support/receiver-fixture.ts';
+import { captureLog, type LogCapture } from '../../support/log-capture.ts';
 
 export async function makeTempDir(prefix: string): Promise<{ dir: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), `${prefix}-`));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-export interface ReceiverFixture {
-  dir: string;
-  pki: TestPki;
-  rx: RsyslogReceiver;
+export interface SinkFixture extends ReceiverFixture {
   /** Sinks made by devoSinkFor: close() stops any a failed test left running (they would keep the process up). */
   sinks: Sink[];
-  close(): Promise<void>;
 }
 
-/** A PKI and a durable-mode rsyslog receiver in a fresh temp dir (one per test file). */
-export async function startReceiverFixture(prefix: string): Promise<ReceiverFixture> {
-  const tmp = await makeTempDir(prefix);
-  const pki = await generateTestPki(join(tmp.dir, 'pki'));
-  const rx = await startRsyslogReceiver({ pki, dir: join(tmp.dir, 'rsyslog') });
-  const sinks: Sink[] = [];
-  return {
-    dir: tmp.dir,
-    pki,
-    rx,
-    sinks,
-    async close() {
-      await Promise.all(sinks.map((s) => s.stop(100).catch(() => undefined)));
-      await rx.stop();
-      await tmp.remove();
-    },
-  };
+/** The receiver fixture of test/support plus the sinks a test made, stopped at close (one per test file). */
+export function sinkFixtureForFile(prefix: string): SinkFixture {
+  return fixtureForFile(async () => {
+    const fx = await startReceiverFixture(prefix);
+    const sinks: Sink[] = [];
+    return {
+      ...fx,
+      sinks,
+      async close() {
+        await Promise.all(sinks.map((s) => s.stop(100).catch(() => undefined)));
+        await fx.close();
+      },
+    };
+  });
 }
 
 export interface SinkUnderTest {
@@ -71,7 +52,7 @@ export interface SinkUnderTest {
 
 /** A Devo sink pointed at the fixture's receiver with the trusted client certificate, fast test timings. */
 export function devoSinkFor(
-  fx: Pick<ReceiverFixture, 'pki' | 'rx'> & { sinks?: Sink[] },
+  fx: Pick<ReceiverFixture, 'pki' | 'receiver'> & { sinks?: Sink[] },
   overrides: Partial<DevoOutputConfig> = {},
   name = 'devo_1',
 ): SinkUnderTest {
@@ -80,7 +61,7 @@ export function devoSinkFor(
   const sink = createDevoSink(
     {
       address: '127.0.0.1',
-      port: fx.rx.port,
+      port: fx.receiver.port,
       chain: 'chain.crt',
       cert: `${fx.pki.domain}.crt`,
       key: `${fx.pki.domain}.key`,
@@ -95,6 +76,17 @@ export function devoSinkFor(
   return { sink, metrics, logs };
 }
 
+/** Ids of test lines `{"run":"<run>","id":<n>…}` found at the receiver, with how often each arrived. */
+export async function receivedIds(receiver: RsyslogReceiver, run: string): Promise<Map<number, number>> {
+  const seen = new Map<number, number>();
+  const re = new RegExp(`"run":"${run}","id":(\\d+)`);
+  for (const l of await receiver.lines()) {
+    const m = re.exec(l);
+    if (m) seen.set(Number(m[1]), (seen.get(Number(m[1])) ?? 0) + 1);
+  }
+  return seen;
+}
+
 export function batchOf(lines: readonly string[]): LineBatch {
   return { data: Buffer.from(lines.join(''), 'utf8'), events: lines.length };
 }
@@ -107,19 +99,6 @@ export async function metricValue(
   const { values } = await metric.get();
   const hit = values.find((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want));
   return hit?.value ?? 0;
-}
-
-/** Polls `check` until it returns true, or throws after `timeoutMs`. */
-export async function eventually(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** Whether a promise has settled, without waiting for it. */

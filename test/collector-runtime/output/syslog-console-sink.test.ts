@@ -12,7 +12,9 @@ import { createConsoleSink } from '../../../collector-runtime/src/output/console
 import { createSink } from '../../../collector-runtime/src/output/create-sink.ts';
 import { createSyslogSink } from '../../../collector-runtime/src/output/syslog-sink.ts';
 import { generateTestPki, type TestPki } from '../../support/tls-certs.ts';
-import { batchOf, captureLog, eventually, makeTempDir } from './output-fixture.ts';
+import { batchOf, makeTempDir } from './output-fixture.ts';
+import { captureLog } from '../../support/log-capture.ts';
+import { waitFor } from '../../support/wait.ts';
 
 let tmp: { dir: string; remove(): Promise<void> };
 let pki: TestPki;
@@ -54,7 +56,7 @@ test('syslog over plain TCP', async () => {
   await sink.start();
   await sink.write(batchOf(lines));
   await sink.stop(2000);
-  await eventually(() => got.text() === lines.join(''), 2000, 'the lines');
+  await waitFor('the lines', () => got.text() === lines.join(''), 2000);
   server.close();
 });
 
@@ -72,7 +74,7 @@ test('syslog over TLS trusting the configured chain, no client certificate; buil
   await sink.start();
   await sink.write(batchOf(lines));
   await sink.stop(2000);
-  await eventually(() => text === lines.join(''), 2000, 'the lines');
+  await waitFor('the lines', () => text === lines.join(''), 2000);
   server.close();
 });
 

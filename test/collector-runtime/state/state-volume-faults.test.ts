@@ -2,34 +2,20 @@
 // with a CR_ERR_STATE_IO error that says what to do, the previous checkpoint stays intact and readable, and
 // the runtime keeps retrying until the volume is writable again, then checkpoints without a restart.
 // Needs root (mount); skipped otherwise.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { scaledClock } from '../../../collector-runtime/src/core/clock.ts';
-import { generateTestPki, type TestPki } from '../../support/tls-certs.ts';
-import { startRsyslogReceiver, type RsyslogReceiver } from '../../support/rsyslog-receiver.ts';
 import { waitFor } from '../../support/wait.ts';
 import { startGraphSimulator } from '../../simulators/graph/server.ts';
 import { eventsOf, startGraphRun } from '../inputs/microsoft_graph/graph-run.ts';
 import { metricValue } from '../output/output-fixture.ts';
+import { receiverFixtureForFile } from '../../support/receiver-fixture.ts';
 
 const isRoot = process.getuid?.() === 0;
-let dir: string;
-let pki: TestPki;
-let receiver: RsyslogReceiver;
-
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'state-faults-'));
-  pki = await generateTestPki(join(dir, 'pki'));
-  receiver = await startRsyslogReceiver({ pki, dir: join(dir, 'rsyslog') });
-});
-after(async () => {
-  await receiver?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const fx = receiverFixtureForFile('state-faults');
 
 test(
   'state volume full, then read-only: clear error, checkpoint intact, retried until writable',
@@ -38,7 +24,7 @@ test(
     const clock = scaledClock(20);
     const sim = await startGraphSimulator({ clock, pageSize: 100 });
     t.after(() => sim.close());
-    const home = join(dir, 'home');
+    const home = join(fx.dir, 'home');
     const state = join(home, 'state');
     await mkdir(state, { recursive: true });
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', state]);
@@ -48,8 +34,8 @@ test(
     sim.addRecords('alerts_v2', 200, { from: clock.now() - 2 * 3_600_000, to: clock.now() - 60_000 });
     const run = await startGraphRun({
       home,
-      pki,
-      receiverPort: receiver.port,
+      pki: fx.pki,
+      receiverPort: fx.receiver.port,
       sim,
       environment,
       clock,
@@ -59,7 +45,7 @@ test(
     const labels = { service: 'alerts_v2' };
     const writes = (result: string) => metricValue(run.runtime.metrics.stateWrites, { ...labels, result });
     const stateFile = join(state, 'microsoft_graph_security.sec.alerts_v2.json');
-    const delivered = async () => eventsOf(await receiver.lines(), environment).length;
+    const delivered = async () => eventsOf(await fx.receiver.lines(), environment).length;
     await waitFor(
       'the first 200 and their checkpoint',
       async () => (await delivered()) >= 200 && (await writes('success')) >= 1,

@@ -60,6 +60,7 @@ const collectorStatus: Required<CollectorStatus> = {
   lastPullTime: 'x',
   configHash: 'x',
   resets: {},
+  persistence: { type: 'ConfigMap' },
 };
 const serviceSpec: Required<ServiceSpec> = {
   collectorRef: { name: 'x' },
@@ -160,7 +161,8 @@ test('a minimal Collector is admitted with its defaults', () => {
   const { object, problems } = admit(collector());
   assert.deepEqual(problems, []);
   const spec = object.spec as any;
-  assert.deepEqual(spec.persistence, { type: 'ConfigMap' });
+  // No default here: the operator picks the source's (status.persistence).
+  assert.equal(spec.persistence, undefined);
   assert.equal(spec.enabled, true);
   assert.equal(spec.debug, false);
   assert.equal(spec.output.port, 443);

@@ -8,7 +8,6 @@ import type { JsonObject } from '../../support/kube-api-server/json-value.ts';
 import {
   aCollector,
   aService,
-  certificateSecret,
   credentialsSecret,
   NAMESPACE,
   OperatorHarness,
@@ -33,8 +32,7 @@ describe('Collector controller', () => {
   let h: OperatorHarness;
   before(async () => {
     h = await OperatorHarness.start();
-    await h.create(credentialsSecret());
-    await h.create(certificateSecret());
+    await h.createDefaultSecrets();
     await h.startController();
   });
   after(async () => h.close());
@@ -195,8 +193,7 @@ describe('Collector controller with a namespace list', () => {
         ...aCollector('outside'),
         metadata: { name: 'outside', namespace: 'elsewhere' },
       } as never);
-      await h.create(credentialsSecret());
-      await h.create(certificateSecret());
+      await h.createDefaultSecrets();
       await h.create(aCollector('inside') as never);
       await h.create(aService('inside-signins', 'inside', 'signIns') as never);
       await h.startController();
@@ -217,8 +214,7 @@ describe('Collector readiness', () => {
       workloads: { onPodStart: () => ({ stop: () => undefined, ready: podReady }) },
     });
     try {
-      await h.create(credentialsSecret());
-      await h.create(certificateSecret());
+      await h.createDefaultSecrets();
       await h.create(aCollector('slow') as never);
       await h.create(aService('slow-signins', 'slow', 'signIns') as never);
       await h.startController();

@@ -3,19 +3,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { MAX_COLLECTOR_NAME } from '../../../operator/src/reconcile/child-meta.ts';
-import {
-  aCollector,
-  aService,
-  certificateSecret,
-  credentialsSecret,
-  OperatorHarness,
-} from './operator-harness.ts';
+import { aCollector, aService, OperatorHarness } from './operator-harness.ts';
 
 let h: OperatorHarness;
 before(async () => {
   h = await OperatorHarness.start({ withoutCelRules: true });
-  await h.create(credentialsSecret());
-  await h.create(certificateSecret());
+  await h.createDefaultSecrets();
   await h.startController();
 });
 after(async () => h.close());

@@ -3,15 +3,7 @@
 // the reconcile-error alert on every routine clean-up.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import {
-  aCollector,
-  aService,
-  certificateSecret,
-  credentialsSecret,
-  NAMESPACE,
-  OperatorHarness,
-  waitFor,
-} from './operator-harness.ts';
+import { aCollector, aService, NAMESPACE, OperatorHarness, waitFor } from './operator-harness.ts';
 import { createOperatorMetrics, type OperatorMetrics } from '../../../operator/src/metrics.ts';
 
 let h: OperatorHarness;
@@ -36,8 +28,7 @@ async function reconcileMeets404(statusPath: string): Promise<void> {
 
 before(async () => {
   h = await OperatorHarness.start();
-  await h.create(credentialsSecret());
-  await h.create(certificateSecret());
+  await h.createDefaultSecrets();
   metrics = createOperatorMetrics();
   await h.startController({ metrics });
 });

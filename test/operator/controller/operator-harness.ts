@@ -29,6 +29,7 @@ import { desiredState } from '../../../operator/src/reconcile/desired-state.ts';
 import type { JsonObject } from '../../support/kube-api-server/json-value.ts';
 import { startKubeApiTestServer, type KubeApiTestServer } from '../../support/kube-api-server/server.ts';
 import type { ControllerOptions } from '../../support/kube-api-server/controllers.ts';
+import { collectorResource, serviceResource } from '../../support/operator-resources.ts';
 
 export const NAMESPACE = 'devo';
 export const RUNTIME_IMAGE = 'registry.test/devo-collector-runtime:test';
@@ -145,6 +146,12 @@ export class OperatorHarness {
 
   // ---- writes through the real client ----
 
+  /** The Secrets aCollector() names by default: the source credentials and the Devo certificate. */
+  async createDefaultSecrets(): Promise<void> {
+    await this.create(credentialsSecret());
+    await this.create(certificateSecret());
+  }
+
   async create(obj: Record<string, unknown>): Promise<void> {
     const kind = String(obj.kind);
     if (obj.apiVersion === API_VERSION) {
@@ -204,27 +211,9 @@ function mergePatch() {
 
 export function aCollector(
   name: string,
-  opts: {
-    persistence?: 'ConfigMap' | 'PersistentVolumeClaim';
-    credentials?: string;
-    certificate?: string;
-  } = {},
+  opts: Parameters<typeof collectorResource>[2] = {},
 ): CollectorResource {
-  return {
-    apiVersion: API_VERSION,
-    kind: 'Collector',
-    metadata: { name, namespace: NAMESPACE },
-    spec: {
-      source: 'microsoft_graph_audit',
-      credentialsSecretRef: { name: opts.credentials ?? 'graph-credentials' },
-      output: {
-        address: 'collector-eu.devo.io',
-        port: 443,
-        certificateSecretRef: { name: opts.certificate ?? 'devo-certificate' },
-      },
-      persistence: { type: opts.persistence ?? 'ConfigMap' },
-    },
-  };
+  return collectorResource(NAMESPACE, name, opts);
 }
 
 export function aService(
@@ -233,12 +222,7 @@ export function aService(
   service: string,
   spec: Partial<ServiceResource['spec']> = {},
 ): ServiceResource {
-  return {
-    apiVersion: API_VERSION,
-    kind: 'Service',
-    metadata: { name, namespace: NAMESPACE },
-    spec: { collectorRef: { name: collector }, service, ...spec },
-  };
+  return serviceResource(NAMESPACE, name, collector, service, spec);
 }
 
 export function credentialsSecret(

@@ -3,15 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { JsonObject } from '../../support/kube-api-server/json-value.ts';
-import {
-  aCollector,
-  aService,
-  certificateSecret,
-  credentialsSecret,
-  NAMESPACE,
-  OperatorHarness,
-  waitFor,
-} from './operator-harness.ts';
+import { aCollector, aService, NAMESPACE, OperatorHarness, waitFor } from './operator-harness.ts';
 
 const CONFIG_HASH = 'collectors.devo.com/config-hash';
 
@@ -41,8 +33,7 @@ describe('state reset with ConfigMap persistence', () => {
         },
       },
     });
-    await h.create(credentialsSecret());
-    await h.create(certificateSecret());
+    await h.createDefaultSecrets();
     await h.startController();
   });
   after(async () => h.close());
@@ -148,8 +139,7 @@ describe('state reset with PVC persistence', () => {
         },
       },
     });
-    await h.create(credentialsSecret());
-    await h.create(certificateSecret());
+    await h.createDefaultSecrets();
     await h.startController();
     await h.create(aCollector('pvr', { persistence: 'PersistentVolumeClaim' }) as never);
     await h.create(

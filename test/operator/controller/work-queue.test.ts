@@ -4,19 +4,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RateLimiter } from '../../../operator/src/controller/rate-limiter.ts';
 import { WorkQueue, type ReconcileResult } from '../../../operator/src/controller/work-queue.ts';
 import { OperatorError } from '../../../operator/src/errors.ts';
+import { waitFor } from '../../support/wait.ts';
 
 function deferred<T = void>() {
   let resolve!: (v: T) => void;
   const promise = new Promise<T>((r) => (resolve = r));
   return { promise, resolve };
-}
-
-async function until(check: () => boolean, timeoutMs = 2000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(2);
-  }
 }
 
 describe('WorkQueue', () => {
@@ -28,7 +21,7 @@ describe('WorkQueue', () => {
     q.add('b');
     q.add('a');
     q.start();
-    await until(() => runs.length === 2);
+    await waitFor('runs.length === 2', () => runs.length === 2, 2000, 2);
     await sleep(10);
     assert.deepEqual(runs, ['a', 'b']);
     await q.shutdown(100);
@@ -51,13 +44,13 @@ describe('WorkQueue', () => {
     );
     q.start();
     q.add('a');
-    await until(() => runs === 1);
+    await waitFor('runs === 1', () => runs === 1, 2000, 2);
     q.add('a');
     q.add('a');
     await sleep(10);
     assert.equal(runs, 1, 'not started again while in flight');
     gate.resolve();
-    await until(() => runs === 2);
+    await waitFor('runs === 2', () => runs === 2, 2000, 2);
     await sleep(10);
     assert.equal(runs, 2);
     assert.equal(maxActive, 1);
@@ -79,10 +72,10 @@ describe('WorkQueue', () => {
     );
     q.start();
     for (const k of ['a', 'b', 'c', 'd']) q.add(k);
-    await until(() => active === 2);
+    await waitFor('active === 2', () => active === 2, 2000, 2);
     assert.equal(q.depth, 2);
     gate.resolve();
-    await until(() => active === 0 && q.depth === 0);
+    await waitFor('active === 0 && q.depth === 0', () => active === 0 && q.depth === 0, 2000, 2);
     assert.equal(maxActive, 2);
     await q.shutdown(100);
   });
@@ -99,7 +92,7 @@ describe('WorkQueue', () => {
     );
     q.start();
     q.add('a');
-    await until(() => times.length === 4);
+    await waitFor('times.length === 4', () => times.length === 4, 2000, 2);
     const gaps = times.slice(1).map((t, i) => t - times[i]!);
     assert.ok(gaps[0]! >= 18 && gaps[1]! >= 38 && gaps[2]! >= 78, `gaps ${gaps.join(', ')}`);
     assert.equal(q.failures('a'), 0, 'forgotten after success');
@@ -127,7 +120,7 @@ describe('WorkQueue', () => {
     });
     q.start();
     q.add('a');
-    await until(() => times.length === 2);
+    await waitFor('times.length === 2', () => times.length === 2, 2000, 2);
     assert.ok(times[1]! - times[0]! >= 45);
     await q.shutdown(100);
   });
@@ -149,7 +142,7 @@ describe('WorkQueue', () => {
     q2.add('b');
     await sleep(2);
     assert.equal(await q2.shutdown(1000), true);
-    await until(() => finished);
+    await waitFor('finished', () => finished, 2000, 2);
     q2.add('c');
     assert.equal(q2.depth, 0, 'no new work after shutdown');
   });

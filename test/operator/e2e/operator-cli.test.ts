@@ -8,16 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
-import {
-  aCollector,
-  aService,
-  certificateSecret,
-  credentialsSecret,
-  NAMESPACE,
-  OperatorHarness,
-  waitFor,
-} from '../controller/operator-harness.ts';
+import { aCollector, aService, NAMESPACE, OperatorHarness, waitFor } from '../controller/operator-harness.ts';
 import { parseLogLine } from '../../support/log-lines.ts';
+import { operatorRunFlags } from '../../support/operator-flags.ts';
 
 const MAIN = new URL('../../../operator/src/cli/main.ts', import.meta.url).pathname;
 
@@ -32,24 +25,20 @@ describe('devo-collector-operator run', { timeout: 60_000 }, () => {
     dir = await mkdtemp(join(tmpdir(), 'operator-cli-'));
     h = await OperatorHarness.start();
     const kubeconfig = await h.server.writeKubeconfigFile(dir, NAMESPACE);
-    await h.create(credentialsSecret());
-    await h.create(certificateSecret());
+    await h.createDefaultSecrets();
     child = spawn(
       process.execPath,
       [
         MAIN,
         'run',
-        '--kubeconfig',
-        kubeconfig,
-        '--namespaces',
-        NAMESPACE,
-        '--metrics-port',
-        '0',
-        '--metrics-host',
-        '127.0.0.1',
-        '--leader-elect',
-        '--leader-election-namespace',
-        NAMESPACE,
+        ...operatorRunFlags(
+          kubeconfig,
+          '--namespaces',
+          NAMESPACE,
+          '--leader-elect',
+          '--leader-election-namespace',
+          NAMESPACE,
+        ),
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );

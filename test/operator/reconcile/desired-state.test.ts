@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { parse } from 'yaml';
 import { desiredState } from '../../../operator/src/reconcile/desired-state.ts';
 import type { DesiredState } from '../../../operator/src/reconcile/contract.ts';
-import { configOf, find, podSpec } from './desired-state-queries.ts';
+import { condition, configOf, find, podSpec } from './desired-state-queries.ts';
+import type { CollectorResource } from '../../../operator/src/api/types.ts';
 import { MAX_COLLECTOR_NAME } from '../../../operator/src/reconcile/child-meta.ts';
 import {
   aCollector,
@@ -180,4 +182,53 @@ test('the desired state says where the state lives and the input id, agreeing wi
   });
   assert.ok(find(cm, 'ConfigMap', 'graph-audit-state'));
   assert.equal((configOf(cm).inputs as any).microsoft_graph_audit.id, 'graph-audit');
+});
+
+test('unset persistence takes the source default (a PersistentVolumeClaim for office365), and the recorded choice wins after', () => {
+  const o365 = (spec: Partial<CollectorResource['spec']> = {}, status?: CollectorResource['status']) => ({
+    ...aCollector({ source: 'office365', ...spec }, 'o365'),
+    ...(status ? { status } : {}),
+  });
+  const services = [aService('o365-sharepoint', { service: 'sharepoint' }, 'o365')];
+  const persistenceOf = (d: DesiredState) =>
+    parse(find(d, 'ConfigMap', 'o365-config').data['config.yaml']).globals.persistence.type;
+  const fresh = desiredState(anInput({ collector: o365(), services }));
+  assert.equal(condition(fresh, 'ConfigValid').status, 'True', condition(fresh, 'ConfigValid').message);
+  assert.equal(fresh.state.location.type, 'pvc');
+  assert.ok(find(fresh, 'PersistentVolumeClaim', 'o365-state'));
+  assert.equal(
+    fresh.objects.find((o) => o.kind === 'ConfigMap' && o.metadata?.name === 'o365-state'),
+    undefined,
+  );
+  assert.equal(persistenceOf(fresh), 'filesystem');
+  // Other sources keep the ConfigMap default (the graph Collector of anInput() sets no persistence).
+  assert.equal(desiredState(anInput()).state.location.type, 'configmap');
+
+  // Recorded before (e.g. when the default was a ConfigMap): kept although the default is now a PVC.
+  const kept = desiredState(
+    anInput({ collector: o365({}, { persistence: { type: 'ConfigMap' } }), services }),
+  );
+  assert.equal(kept.state.location.type, 'configmap');
+  assert.ok(find(kept, 'ConfigMap', 'o365-state'));
+  assert.equal(persistenceOf(kept), 'configmap');
+
+  // A spec.persistence added later that names the other store is refused; the recorded store stays.
+  const switched = desiredState(
+    anInput({
+      collector: o365(
+        { persistence: { type: 'ConfigMap' } },
+        { persistence: { type: 'PersistentVolumeClaim' } },
+      ),
+      services,
+    }),
+  );
+  assert.deepEqual(switched.objects, []);
+  assert.equal(switched.state.location.type, 'pvc');
+  assert.ok(switched.withheld?.includes('PersistentVolumeClaim/o365-state'), 'the PVC is not pruned');
+  const refused = condition(switched, 'ConfigValid');
+  assert.equal(refused.status, 'False');
+  assert.match(
+    refused.message,
+    /Collector o365 spec\.persistence\.type: is ConfigMap, but this Collector keeps its checkpoints in a PersistentVolumeClaim/,
+  );
 });

@@ -5,9 +5,9 @@ import type { IncomingMessage } from 'node:http';
 import { aadstsBody } from './aadsts-error.ts';
 import { handleTokenRequest, type TokenEndpointConfig, type TokenEndpointVersion } from './token-endpoint.ts';
 import type { TokenIssuer } from './token-issuer.ts';
+import { readBody, requestHeader } from '../http-server.ts';
 
 const TOKEN_PATH = /^\/([^/]+)\/oauth2\/(v2\.0\/)?token\/?$/i;
-const MAX_BODY_BYTES = 1 << 20;
 
 export interface TokenRoute {
   readonly version: TokenEndpointVersion;
@@ -15,46 +15,60 @@ export interface TokenRoute {
 }
 
 /** The token route a path names, or undefined when it is not a token endpoint. */
-export function tokenRoute(pathname: string): TokenRoute | undefined {
+function tokenRoute(pathname: string): TokenRoute | undefined {
   const m = TOKEN_PATH.exec(pathname);
   if (m === null) return undefined;
   return { version: m[2] === undefined ? 'v1' : 'v2', tenant: decodeURIComponent(m[1] ?? '') };
 }
 
-export function requestHeader(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
+/** The app registration options a simulator takes; unset ones keep the simulator's defaults. */
+export interface AppRegistrationOptions {
+  tenantId?: string;
+  clientId?: string;
+  clientSecret?: string;
+  tokenLifetimeSeconds?: number;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+export type TokenRouteConfig = Omit<TokenEndpointConfig, 'failSecret'>;
+
+/** The token endpoints' config: the test's app registration over the simulator's defaults. */
+export function tokenRouteConfig(
+  opts: AppRegistrationOptions,
+  defaults: Omit<TokenRouteConfig, 'resources'>,
+  resources: readonly string[],
+): TokenRouteConfig {
+  return {
+    tenantId: opts.tenantId ?? defaults.tenantId,
+    tenantDomain: defaults.tenantDomain,
+    clientId: opts.clientId ?? defaults.clientId,
+    clientSecret: opts.clientSecret ?? defaults.clientSecret,
+    lifetimeSeconds: opts.tokenLifetimeSeconds ?? defaults.lifetimeSeconds,
+    resources,
+  };
 }
 
 export interface TokenReply {
+  readonly version: TokenEndpointVersion;
   readonly ok: boolean;
   readonly status: number;
   readonly body: object;
   readonly headers: Record<string, string>;
 }
 
-/** Reads the request body and answers it as Entra would. */
-export async function answerTokenRequest(
+/**
+ * Answers the request as Entra would when its path is a token endpoint (reading its body), or returns
+ * undefined to leave it to the simulator's own routes.
+ */
+export async function answerTokenRoute(
   req: IncomingMessage,
-  route: TokenRoute,
+  pathname: string,
   config: TokenEndpointConfig,
   issuer: TokenIssuer,
   ids: { requestId: string; clientRequestId: string },
   now: number,
-): Promise<TokenReply> {
+): Promise<TokenReply | undefined> {
+  const route = tokenRoute(pathname);
+  if (route === undefined) return undefined;
   const reply = handleTokenRequest(
     {
       ...route,
@@ -74,8 +88,9 @@ export async function answerTokenRequest(
     'x-ms-request-id': ids.requestId,
   };
   return reply.ok
-    ? { ok: true, status: 200, body: reply.body, headers }
+    ? { version: route.version, ok: true, status: 200, body: reply.body, headers }
     : {
+        version: route.version,
         ok: false,
         status: reply.error.status,
         body: aadstsBody(reply.error, now, ids.clientRequestId),

@@ -3,15 +3,14 @@
 // Reporting Web Service `MessageTrace`, over one simulated tenant's mail flow.
 
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { aadstsBody } from '../entra/aadsts-error.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { answerTokenRoute, tokenRouteConfig, type TokenRouteConfig } from '../entra/token-route.ts';
+import { TokenIssuer } from '../entra/token-issuer.ts';
 import { GraphError, graphErrorBody } from '../graph/graph-errors.ts';
 import {
   GRAPH_RESOURCES,
   GRAPH_ROLES,
-  header,
-  readBody,
+  SIM_APP,
   SIM_CLIENT_ID,
   SIM_CLIENT_SECRET,
   SIM_TENANT_DOMAIN,
@@ -19,8 +18,7 @@ import {
 } from '../graph/server.ts';
 import { systemClock, type SimClock } from '../graph/sim-clock.ts';
 import { formatRetryAfter, SlidingWindowThrottle, type ThrottleBudget } from '../graph/throttle.ts';
-import { handleTokenRequest, type TokenEndpointVersion } from '../entra/token-endpoint.ts';
-import { TokenIssuer } from '../entra/token-issuer.ts';
+import { requestHeader, sendJson, startLoopbackServer, type LoopbackServer } from '../http-server.ts';
 import { messageTracesPage, type TimeWindow } from './graph-message-traces.ts';
 import {
   LEGACY_MESSAGES,
@@ -84,7 +82,6 @@ export interface ExchangeTraceSimulator {
   close(): Promise<void>;
 }
 
-const TOKEN_PATH = /^\/([^/]+)\/oauth2\/(v2\.0\/)?token\/?$/i;
 const GRAPH_PATH = /^\/(v1\.0|beta)\/admin\/exchange\/tracing\/messageTraces\/?$/;
 const REPORTING_PATH = /^\/ecp\/reportingwebservice\/reporting\.svc\/MessageTrace\/?$/i;
 const GRAPH_CONTENT_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;charset=utf-8';
@@ -95,18 +92,21 @@ const sameResource = (a: string, b: string) =>
 class Simulator implements ExchangeTraceSimulator {
   readonly url: string;
   scenario: ExchangeTraceSimulator['scenario'] = {};
-  readonly #server: ReturnType<typeof createServer>;
+  readonly #http: LoopbackServer;
   readonly #clock: SimClock;
   readonly #rows: TraceRows;
   readonly #tokens = new TokenIssuer(GRAPH_ROLES);
   readonly #throttle: SlidingWindowThrottle | null;
   readonly #log: TraceRequestLogEntry[] = [];
   readonly #opts: ExchangeTraceSimulatorOptions;
+  readonly #tokenConfig: TokenRouteConfig;
 
-  constructor(server: ReturnType<typeof createServer>, url: string, opts: ExchangeTraceSimulatorOptions) {
-    this.#server = server;
-    this.url = url;
+  constructor(http: LoopbackServer, opts: ExchangeTraceSimulatorOptions) {
+    this.#http = http;
+    this.url = http.url;
     this.#opts = opts;
+    // The Graph simulator's app registration: message trace is read by the same kind of Entra app.
+    this.#tokenConfig = tokenRouteConfig(opts, SIM_APP, [...GRAPH_RESOURCES, EXCHANGE_RESOURCE, this.url]);
     this.#clock = opts.clock ?? systemClock;
     this.#rows = new TraceRows(opts.seed ?? 1, SIM_TENANT_ID);
     // The Graph simulator's sliding window, with message trace's one budget in its single group.
@@ -129,10 +129,7 @@ class Simulator implements ExchangeTraceSimulator {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#server.close((err) => (err === undefined ? resolve() : reject(err)));
-      this.#server.closeAllConnections();
-    });
+    return this.#http.close();
   }
 
   #roles(): readonly string[] {
@@ -147,38 +144,17 @@ class Simulator implements ExchangeTraceSimulator {
     const log = (api: TraceApi, status: number, extra: Partial<TraceRequestLogEntry> = {}) =>
       this.#log.push({ at, api, path: target, status, ...extra });
 
-    const token = TOKEN_PATH.exec(url.pathname);
-    if (token !== null) {
-      const version: TokenEndpointVersion = token[2] === undefined ? 'v1' : 'v2';
-      const reply = handleTokenRequest(
-        {
-          version,
-          tenant: decodeURIComponent(token[1] ?? ''),
-          method: req.method ?? 'GET',
-          contentType: header(req, 'content-type'),
-          body: await readBody(req),
-          authorization: header(req, 'authorization'),
-        },
-        {
-          tenantId: SIM_TENANT_ID,
-          tenantDomain: SIM_TENANT_DOMAIN,
-          clientId: SIM_CLIENT_ID,
-          clientSecret: SIM_CLIENT_SECRET,
-          lifetimeSeconds: this.#opts.tokenLifetimeSeconds ?? 3599,
-          resources: [...GRAPH_RESOURCES, EXCHANGE_RESOURCE, this.url],
-          failSecret: this.scenario.failSecret === true,
-        },
-        this.#tokens,
-        at,
-      );
-      const status = reply.ok ? 200 : reply.error.status;
-      log(`token_${version}`, status);
-      res.writeHead(status, {
-        'Content-Type': 'application/json; charset=utf-8',
-        'Cache-Control': 'no-store, no-cache',
-        Pragma: 'no-cache',
-      });
-      res.end(JSON.stringify(reply.ok ? reply.body : aadstsBody(reply.error, at)));
+    const token = await answerTokenRoute(
+      req,
+      url.pathname,
+      { ...this.#tokenConfig, failSecret: this.scenario.failSecret === true },
+      this.#tokens,
+      { requestId, clientRequestId: requestHeader(req, 'client-request-id') ?? randomUUID() },
+      at,
+    );
+    if (token !== undefined) {
+      log(`token_${token.version}`, token.status);
+      sendJson(res, token.status, token.body, token.headers);
       return;
     }
 
@@ -186,17 +162,15 @@ class Simulator implements ExchangeTraceSimulator {
       try {
         const page = this.#graph(req, url, at);
         log('graph', 200, { window: page.window, rows: (page.body.value as unknown[]).length });
-        res.writeHead(200, { 'Content-Type': GRAPH_CONTENT_TYPE, 'request-id': requestId });
-        res.end(JSON.stringify(page.body));
+        sendJson(res, 200, page.body, { 'Content-Type': GRAPH_CONTENT_TYPE, 'request-id': requestId });
       } catch (err) {
         const e = err instanceof GraphError ? err : new GraphError(500, 'InternalServerError', String(err));
         log('graph', e.status);
-        res.writeHead(e.status, {
+        sendJson(res, e.status, graphErrorBody(e, { requestId, clientRequestId: requestId }, at), {
           'Content-Type': GRAPH_CONTENT_TYPE,
           'request-id': requestId,
           ...e.headers,
         });
-        res.end(JSON.stringify(graphErrorBody(e, { requestId, clientRequestId: requestId }, at)));
       }
       return;
     }
@@ -207,24 +181,30 @@ class Simulator implements ExchangeTraceSimulator {
         const page = this.#reporting(req, url, shape, at);
         const rows = shape === 'light' ? page.body.value : (page.body.d as { results: unknown }).results;
         log('reporting', 200, { window: page.window, rows: (rows as unknown[]).length });
-        res.writeHead(200, { 'Content-Type': 'application/json;odata=minimalmetadata;charset=utf-8' });
-        res.end(JSON.stringify(page.body));
+        sendJson(res, 200, page.body, {
+          'Content-Type': 'application/json;odata=minimalmetadata;charset=utf-8',
+        });
       } catch (err) {
         const e = err instanceof ReportingError ? err : new ReportingError(500, String(err));
         log('reporting', e.status);
-        res.writeHead(e.status, { 'Content-Type': 'application/json;charset=utf-8' });
-        res.end(JSON.stringify(reportingErrorBody(e, shape)));
+        sendJson(res, e.status, reportingErrorBody(e, shape), {
+          'Content-Type': 'application/json;charset=utf-8',
+        });
       }
       return;
     }
 
     log('not_found', 404);
-    res.writeHead(404, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify({ error: { code: 'ResourceNotFound', message: `No route for ${url.pathname}` } }));
+    sendJson(
+      res,
+      404,
+      { error: { code: 'ResourceNotFound', message: `No route for ${url.pathname}` } },
+      { 'Content-Type': 'application/json' },
+    );
   }
 
   #graph(req: IncomingMessage, url: URL, at: number) {
-    const check = this.#tokens.check(header(req, 'authorization'), at);
+    const check = this.#tokens.check(requestHeader(req, 'authorization'), at);
     const graphAudience = [...GRAPH_RESOURCES, this.url];
     if (!check.valid || !graphAudience.some((r) => sameResource(r, check.token.audience)))
       throw new GraphError(
@@ -252,7 +232,7 @@ class Simulator implements ExchangeTraceSimulator {
   }
 
   #reporting(req: IncomingMessage, url: URL, shape: LegacyShape, at: number) {
-    const check = this.#tokens.check(header(req, 'authorization'), at);
+    const check = this.#tokens.check(requestHeader(req, 'authorization'), at);
     if (
       !check.valid ||
       !(sameResource(check.token.audience, EXCHANGE_RESOURCE) || sameResource(check.token.audience, this.url))
@@ -270,18 +250,8 @@ class Simulator implements ExchangeTraceSimulator {
   }
 }
 
-export async function startExchangeTraceSimulator(
+export function startExchangeTraceSimulator(
   opts: ExchangeTraceSimulatorOptions = {},
 ): Promise<ExchangeTraceSimulator> {
-  let simulator: Simulator | undefined;
-  const server = createServer((req, res) => {
-    simulator?.handle(req, res).catch(() => res.destroy());
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  simulator = new Simulator(server, `http://127.0.0.1:${port}`, opts);
-  return simulator;
+  return startLoopbackServer((http) => new Simulator(http, opts));
 }

@@ -2,8 +2,7 @@
 // the Graph audit/security collections, for tests, benchmarks and the local sandbox.
 
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CollectionPages } from './collection-pages.ts';
 import { endpointForPath, type GraphService } from './endpoints.ts';
 import { GraphData, type TimeRange } from './graph-data.ts';
@@ -14,8 +13,9 @@ import type { Scenario } from './scenario.ts';
 import { systemClock, type SimClock } from './sim-clock.ts';
 import { StatsRecorder, type GraphSimulatorStats } from './stats.ts';
 import { SlidingWindowThrottle } from './throttle.ts';
-import { answerTokenRequest, tokenRoute } from '../entra/token-route.ts';
+import { answerTokenRoute, tokenRouteConfig, type TokenRouteConfig } from '../entra/token-route.ts';
 import { TokenIssuer } from '../entra/token-issuer.ts';
+import { requestHeader, sendJson, startLoopbackServer, type LoopbackServer } from '../http-server.ts';
 
 export type { GraphService } from './endpoints.ts';
 export type { GraphRecord } from './records.ts';
@@ -30,6 +30,14 @@ export const SIM_CLIENT_ID = '2f0c6b8e-1d3a-4c5f-8e9b-7a6d5c4b3a21';
 export const SIM_CLIENT_SECRET = 'sim~Q8.secret_0123456789-abcdefGHIJ';
 export const SIM_TOKEN_LIFETIME_SECONDS = 3599;
 export const SIM_PAGE_SIZE = 1000;
+/** The app registration the token endpoints know unless a test's options say otherwise. */
+export const SIM_APP: Omit<TokenRouteConfig, 'resources'> = {
+  tenantId: SIM_TENANT_ID,
+  tenantDomain: SIM_TENANT_DOMAIN,
+  clientId: SIM_CLIENT_ID,
+  clientSecret: SIM_CLIENT_SECRET,
+  lifetimeSeconds: SIM_TOKEN_LIFETIME_SECONDS,
+};
 export const SIM_SEED = 1;
 
 /** Token audiences accepted: every national-cloud Graph host, Graph's app id, and the simulator itself. */
@@ -74,62 +82,35 @@ export const GRAPH_ROLES = [
   'SecurityEvents.Read.All',
   'SecurityAlert.Read.All',
 ];
-const MAX_BODY_BYTES = 1 << 20;
-
-export function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-export function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
 class Simulator implements GraphSimulator {
   readonly url: string;
   scenario: Scenario = {};
-  readonly #server: ReturnType<typeof createServer>;
+  readonly #http: LoopbackServer;
   readonly #clock: SimClock;
   readonly #data: GraphData;
   readonly #tokens = new TokenIssuer(GRAPH_ROLES);
   readonly #stats = new StatsRecorder();
   readonly #graph: GraphRequests;
-  readonly #opts: Required<Omit<GraphSimulatorOptions, 'clock' | 'seed' | 'throttle'>>;
+  readonly #tokenConfig: TokenRouteConfig;
+  readonly #pageSize: number;
 
-  constructor(server: ReturnType<typeof createServer>, url: string, opts: GraphSimulatorOptions) {
-    this.#server = server;
-    this.url = url;
+  constructor(http: LoopbackServer, opts: GraphSimulatorOptions) {
+    this.#http = http;
+    this.url = http.url;
     this.#clock = opts.clock ?? systemClock;
-    this.#opts = {
-      tenantId: opts.tenantId ?? SIM_TENANT_ID,
-      clientId: opts.clientId ?? SIM_CLIENT_ID,
-      clientSecret: opts.clientSecret ?? SIM_CLIENT_SECRET,
-      tokenLifetimeSeconds: opts.tokenLifetimeSeconds ?? SIM_TOKEN_LIFETIME_SECONDS,
-      pageSize: opts.pageSize ?? SIM_PAGE_SIZE,
-    };
-    this.#data = new GraphData(opts.seed ?? SIM_SEED, this.#opts.tenantId, this.#clock.now());
+    this.#tokenConfig = tokenRouteConfig(opts, SIM_APP, [...GRAPH_RESOURCES, this.url]);
+    this.#pageSize = opts.pageSize ?? SIM_PAGE_SIZE;
+    this.#data = new GraphData(opts.seed ?? SIM_SEED, this.#tokenConfig.tenantId, this.#clock.now());
     this.#graph = new GraphRequests({
       tokens: this.#tokens,
       throttle: opts.throttle === false ? null : new SlidingWindowThrottle(),
-      pages: new CollectionPages(this.#data, url, this.#opts.pageSize),
+      pages: new CollectionPages(this.#data, this.url, this.#pageSize),
       stats: this.#stats,
     });
   }
 
   close(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#server.close((err) => (err === undefined ? resolve() : reject(err)));
-      this.#server.closeAllConnections();
-    });
+    return this.#http.close();
   }
 
   addRecords(service: GraphService, count: number, range: TimeRange): GraphRecord[] {
@@ -161,12 +142,15 @@ class Simulator implements GraphSimulator {
     const target = req.url ?? '/';
     const url = new URL(target, this.url);
     const requestId = randomUUID();
-    const clientRequestId = header(req, 'client-request-id') ?? randomUUID();
+    const clientRequestId = requestHeader(req, 'client-request-id') ?? randomUUID();
     let endpointName = 'not_found';
     const send = (status: number, body: object, headers: Record<string, string>): void => {
       this.#stats.record(endpointName, { at, path: target, status });
-      res.writeHead(status, { 'request-id': requestId, 'client-request-id': clientRequestId, ...headers });
-      res.end(JSON.stringify(body));
+      sendJson(res, status, body, {
+        'request-id': requestId,
+        'client-request-id': clientRequestId,
+        ...headers,
+      });
     };
     const sendGraph = (reply: GraphReply): void =>
       send(reply.status, reply.body, { 'Content-Type': GRAPH_CONTENT_TYPE, ...reply.headers });
@@ -177,25 +161,18 @@ class Simulator implements GraphSimulator {
         headers: { ...err.headers },
       });
     try {
-      const token = tokenRoute(url.pathname);
+      const token = await answerTokenRoute(
+        req,
+        url.pathname,
+        { ...this.#tokenConfig, failSecret: this.scenario.failSecret === true },
+        this.#tokens,
+        { requestId, clientRequestId },
+        at,
+      );
       if (token !== undefined) {
         endpointName = `token_${token.version}`;
-        const reply = await answerTokenRequest(
-          req,
-          token,
-          {
-            ...this.#opts,
-            tenantDomain: SIM_TENANT_DOMAIN,
-            lifetimeSeconds: this.#opts.tokenLifetimeSeconds,
-            resources: [...GRAPH_RESOURCES, this.url],
-            failSecret: this.scenario.failSecret === true,
-          },
-          this.#tokens,
-          { requestId, clientRequestId },
-          at,
-        );
-        if (reply.ok) this.#stats.tokensIssued += 1;
-        send(reply.status, reply.body, reply.headers);
+        if (token.ok) this.#stats.tokensIssued += 1;
+        send(token.status, token.body, token.headers);
         return;
       }
       const endpoint = endpointForPath(url.pathname);
@@ -211,7 +188,7 @@ class Simulator implements GraphSimulator {
         endpoint,
         req.method ?? 'GET',
         url.searchParams,
-        header(req, 'authorization'),
+        requestHeader(req, 'authorization'),
         this.scenario,
         at,
       );
@@ -223,17 +200,6 @@ class Simulator implements GraphSimulator {
   }
 }
 
-export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Promise<GraphSimulator> {
-  let simulator: Simulator | undefined;
-  const server = createServer((req, res) => {
-    // Requests only arrive once listen() resolved, by which time the simulator exists.
-    simulator?.handle(req, res).catch(() => res.destroy());
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  simulator = new Simulator(server, `http://127.0.0.1:${port}`, opts);
-  return simulator;
+export function startGraphSimulator(opts: GraphSimulatorOptions = {}): Promise<GraphSimulator> {
+  return startLoopbackServer((http) => new Simulator(http, opts));
 }

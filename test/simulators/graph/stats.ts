@@ -1,5 +1,7 @@
 // What the simulator saw, for test assertions.
 
+import { RequestTally } from '../http-server.ts';
+
 export interface RequestLogEntry {
   /** Simulator clock at arrival (epoch ms). */
   readonly at: number;
@@ -24,30 +26,23 @@ export interface GraphSimulatorStats {
 }
 
 export class StatsRecorder {
-  readonly #requests = new Map<string, number>();
-  readonly #status = new Map<string, number>();
-  readonly #log: RequestLogEntry[] = [];
+  readonly #tally = new RequestTally<RequestLogEntry>();
   throttled = 0;
   tokensIssued = 0;
   emptyPages = 0;
   duplicatesServed = 0;
 
   record(endpoint: string, entry: RequestLogEntry): void {
-    this.#requests.set(endpoint, (this.#requests.get(endpoint) ?? 0) + 1);
-    const status = String(entry.status);
-    this.#status.set(status, (this.#status.get(status) ?? 0) + 1);
+    this.#tally.record(endpoint, entry);
     if (entry.status === 429) this.throttled += 1;
-    this.#log.push(entry);
   }
 
   /** A copy, so later requests don't change what a test already holds. */
   snapshot(): GraphSimulatorStats {
     return {
-      requests: Object.fromEntries(this.#requests),
-      status: Object.fromEntries(this.#status),
+      ...this.#tally.snapshot(),
       throttled: this.throttled,
       tokensIssued: this.tokensIssued,
-      requestLog: [...this.#log],
       emptyPages: this.emptyPages,
       duplicatesServed: this.duplicatesServed,
     };

@@ -3,10 +3,10 @@
 // and the local sandbox. Wire facts: docs/sources/office365-management-activity.md.
 
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { answerTokenRequest, requestHeader, tokenRoute } from '../entra/token-route.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { answerTokenRoute, tokenRouteConfig, type TokenRouteConfig } from '../entra/token-route.ts';
 import { TokenIssuer } from '../entra/token-issuer.ts';
+import { requestHeader, sendJson, startLoopbackServer, type LoopbackServer } from '../http-server.ts';
 import { systemClock, type SimClock } from '../graph/sim-clock.ts';
 import { SlidingWindowThrottle, type ThrottleBudget } from '../graph/throttle.ts';
 import { CONTENT_TYPES, type AuditRecord, type ContentType } from './audit-records.ts';
@@ -36,6 +36,14 @@ export const SIM_CLIENT_SECRET = 'sim~O365.secret_9876543210-zyxwvuTSRQ';
 export const SIM_TOKEN_LIFETIME_SECONDS = 3599;
 /** Descriptors per listing page (the real page size is not documented). */
 export const SIM_PAGE_SIZE = 100;
+/** The app registration the token endpoints know unless a test's options say otherwise. */
+export const SIM_APP: Omit<TokenRouteConfig, 'resources'> = {
+  tenantId: SIM_TENANT_ID,
+  tenantDomain: SIM_TENANT_DOMAIN,
+  clientId: SIM_CLIENT_ID,
+  clientSecret: SIM_CLIENT_SECRET,
+  lifetimeSeconds: SIM_TOKEN_LIFETIME_SECONDS,
+};
 
 /** Token audiences accepted: the Management Activity API host of every cloud. */
 export const MANAGE_RESOURCES = [
@@ -120,7 +128,7 @@ class Simulator implements Office365Simulator {
   readonly url: string;
   readonly tenantId: string;
   scenario: Office365Scenario = {};
-  readonly #server: ReturnType<typeof createServer>;
+  readonly #http: LoopbackServer;
   readonly #clock: SimClock;
   readonly #store: ContentStore;
   readonly #tokens = new TokenIssuer(ROLES);
@@ -129,30 +137,23 @@ class Simulator implements Office365Simulator {
   readonly #pages: PageTokens;
   readonly #throttle: SlidingWindowThrottle<'publisher' | 'shared'> | null;
   readonly #expired = new Set<string>();
-  readonly #opts: Required<Omit<Office365SimulatorOptions, 'clock' | 'seed' | 'budgets'>>;
+  readonly #tokenConfig: TokenRouteConfig;
+  readonly #pageSize: number;
 
-  constructor(server: ReturnType<typeof createServer>, url: string, opts: Office365SimulatorOptions) {
-    this.#server = server;
-    this.url = url;
+  constructor(http: LoopbackServer, opts: Office365SimulatorOptions) {
+    this.#http = http;
+    this.url = http.url;
     this.#clock = opts.clock ?? systemClock;
-    this.#opts = {
-      tenantId: opts.tenantId ?? SIM_TENANT_ID,
-      clientId: opts.clientId ?? SIM_CLIENT_ID,
-      clientSecret: opts.clientSecret ?? SIM_CLIENT_SECRET,
-      tokenLifetimeSeconds: opts.tokenLifetimeSeconds ?? SIM_TOKEN_LIFETIME_SECONDS,
-      pageSize: opts.pageSize ?? SIM_PAGE_SIZE,
-    };
-    this.tenantId = this.#opts.tenantId;
+    this.#tokenConfig = tokenRouteConfig(opts, SIM_APP, [...MANAGE_RESOURCES, this.url]);
+    this.#pageSize = opts.pageSize ?? SIM_PAGE_SIZE;
+    this.tenantId = this.#tokenConfig.tenantId;
     this.#store = new ContentStore(opts.seed ?? 1, this.tenantId);
     this.#pages = new PageTokens(randomUUID());
     this.#throttle = opts.budgets === false ? null : new SlidingWindowThrottle(opts.budgets ?? FEED_BUDGETS);
   }
 
   close(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#server.close((err) => (err === undefined ? resolve() : reject(err)));
-      this.#server.closeAllConnections();
-    });
+    return this.#http.close();
   }
 
   addActivity(
@@ -211,29 +212,25 @@ class Simulator implements Office365Simulator {
         status: reply.status,
         publisherIdentifier: publisher,
       });
-      res.writeHead(reply.status, { 'Content-Type': JSON_TYPE, 'request-id': requestId, ...reply.headers });
-      res.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
+      sendJson(res, reply.status, reply.body, {
+        'Content-Type': JSON_TYPE,
+        'request-id': requestId,
+        ...reply.headers,
+      });
     };
     try {
-      const token = tokenRoute(url.pathname);
+      const token = await answerTokenRoute(
+        req,
+        url.pathname,
+        { ...this.#tokenConfig, failSecret: this.scenario.failSecret === true },
+        this.#tokens,
+        { requestId, clientRequestId: requestHeader(req, 'client-request-id') ?? randomUUID() },
+        at,
+      );
       if (token !== undefined) {
         operation = `token_${token.version}`;
-        const reply = await answerTokenRequest(
-          req,
-          token,
-          {
-            ...this.#opts,
-            tenantDomain: SIM_TENANT_DOMAIN,
-            lifetimeSeconds: this.#opts.tokenLifetimeSeconds,
-            resources: [...MANAGE_RESOURCES, this.url],
-            failSecret: this.scenario.failSecret === true,
-          },
-          this.#tokens,
-          { requestId, clientRequestId: requestHeader(req, 'client-request-id') ?? randomUUID() },
-          at,
-        );
-        if (reply.ok) this.#stats.tokensIssued += 1;
-        send(reply);
+        if (token.ok) this.#stats.tokensIssued += 1;
+        send(token);
         return;
       }
       const route = FEED_PATH.exec(url.pathname);
@@ -321,16 +318,16 @@ class Simulator implements Office365Simulator {
         const next = param(params, 'nextPage');
         const offset = next === null ? 0 : this.#pages.offset(next, contentType, window);
         const all = this.#store.list(contentType, window.start, window.end);
-        const page = all.slice(offset, offset + this.#opts.pageSize).map((b) => descriptor(b, feedUrl));
+        const page = all.slice(offset, offset + this.#pageSize).map((b) => descriptor(b, feedUrl));
         const headers: Record<string, string> = {};
-        if (offset + this.#opts.pageSize < all.length) {
+        if (offset + this.#pageSize < all.length) {
           const nextUrl = new URL(`${feedUrl}/subscriptions/content`);
           nextUrl.searchParams.set('contentType', contentType);
           nextUrl.searchParams.set('startTime', new Date(window.start).toISOString().slice(0, 19));
           nextUrl.searchParams.set('endTime', new Date(window.end).toISOString().slice(0, 19));
           nextUrl.searchParams.set(
             'nextPage',
-            this.#pages.issue(contentType, window, offset + this.#opts.pageSize),
+            this.#pages.issue(contentType, window, offset + this.#pageSize),
           );
           headers[this.scenario.nextPageHeader ?? 'NextPageUri'] = nextUrl.toString();
         }
@@ -352,19 +349,6 @@ class Simulator implements Office365Simulator {
   }
 }
 
-export async function startOffice365Simulator(
-  opts: Office365SimulatorOptions = {},
-): Promise<Office365Simulator> {
-  let simulator: Simulator | undefined;
-  const server = createServer((req, res) => {
-    // Requests only arrive once listen() resolved, by which time the simulator exists.
-    simulator?.handle(req, res).catch(() => res.destroy());
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  simulator = new Simulator(server, `http://127.0.0.1:${port}`, opts);
-  return simulator;
+export function startOffice365Simulator(opts: Office365SimulatorOptions = {}): Promise<Office365Simulator> {
+  return startLoopbackServer((http) => new Simulator(http, opts));
 }

@@ -1,5 +1,7 @@
 // What the simulator saw, for test assertions.
 
+import { RequestTally } from '../http-server.ts';
+
 export interface FeedRequestLogEntry {
   /** Simulator clock at arrival (epoch ms). */
   readonly at: number;
@@ -27,32 +29,25 @@ export interface Office365SimulatorStats {
 }
 
 export class FeedStats {
-  readonly #requests = new Map<string, number>();
-  readonly #status = new Map<string, number>();
-  readonly #log: FeedRequestLogEntry[] = [];
+  readonly #tally = new RequestTally<FeedRequestLogEntry>();
   throttled = 0;
   tokensIssued = 0;
   withoutPublisherIdentifier = 0;
   expiredServed = 0;
 
   record(entry: FeedRequestLogEntry): void {
-    this.#requests.set(entry.operation, (this.#requests.get(entry.operation) ?? 0) + 1);
-    const status = String(entry.status);
-    this.#status.set(status, (this.#status.get(status) ?? 0) + 1);
+    this.#tally.record(entry.operation, entry);
     if (entry.publisherIdentifier === null && !entry.operation.startsWith('token'))
       this.withoutPublisherIdentifier += 1;
-    this.#log.push(entry);
   }
 
   snapshot(): Office365SimulatorStats {
     return {
-      requests: Object.fromEntries(this.#requests),
-      status: Object.fromEntries(this.#status),
+      ...this.#tally.snapshot(),
       throttled: this.throttled,
       tokensIssued: this.tokensIssued,
       withoutPublisherIdentifier: this.withoutPublisherIdentifier,
       expiredServed: this.expiredServed,
-      requestLog: [...this.#log],
     };
   }
 }

@@ -69,6 +69,13 @@ export function applyDefaults(obj: JsonObject, schema: JsonObject): void {
   defaultValue(obj, schema, true);
 }
 
+/** The schema of an object's field: its declared property, else additionalProperties, else none. */
+function fieldSchema(schema: JsonObject, key: string): JsonObject | undefined {
+  const declared = isJsonObject(schema.properties) ? schema.properties[key] : undefined;
+  if (isJsonObject(declared)) return declared;
+  return isJsonObject(schema.additionalProperties) ? schema.additionalProperties : undefined;
+}
+
 function defaultValue(value: JsonValue, schema: JsonObject, root = false): void {
   if (Array.isArray(value)) {
     if (isJsonObject(schema.items)) for (const item of value) defaultValue(item, schema.items);
@@ -84,11 +91,7 @@ function defaultValue(value: JsonValue, schema: JsonObject, root = false): void 
   }
   for (const [key, child] of Object.entries(value)) {
     if (root && ROOT_PASSTHROUGH.has(key)) continue;
-    const childSchema = isJsonObject(props[key])
-      ? props[key]
-      : isJsonObject(schema.additionalProperties)
-        ? schema.additionalProperties
-        : undefined;
+    const childSchema = fieldSchema(schema, key);
     if (childSchema) defaultValue(child, childSchema);
   }
 }
@@ -245,15 +248,10 @@ function validateLists(
       });
     }
   } else if (isJsonObject(value)) {
-    const props = isJsonObject(schema.properties) ? schema.properties : {};
     const oldObj = isJsonObject(old) ? old : undefined;
     for (const [key, child] of Object.entries(value)) {
       if (root && ROOT_PASSTHROUGH.has(key)) continue;
-      const childSchema = isJsonObject(props[key])
-        ? props[key]
-        : isJsonObject(schema.additionalProperties)
-          ? schema.additionalProperties
-          : undefined;
+      const childSchema = fieldSchema(schema, key);
       if (childSchema)
         validateLists(child, childSchema, childPath(field, key), oldObj?.[key], causes, failed);
     }

@@ -4,7 +4,6 @@
 // delivered first. This source lists pages (NextPageUri), fetches the fresh blobs concurrently, and
 // drops records already delivered (Bloom filter + recent hashes, persisted with the checkpoint).
 import type { Puller, PullerContext } from '../definition.ts';
-import { CollectorError } from '../../core/errors.ts';
 import { checkPullable } from '../../core/polling/source-client.ts';
 import { followPages } from '../../core/polling/paging.ts';
 import { createWindowedPuller, type WindowedSource } from '../../core/polling/windowed-puller.ts';
@@ -34,11 +33,6 @@ export function createContentPuller(
 ): Puller {
   const { service, log } = ctx;
   const { contentType } = spec;
-  if (service.override_bloom_filter_buffer_size >= service.override_bloom_filter_size)
-    throw new CollectorError(
-      'CR_ERR_INPUT_INIT',
-      `${ctx.serviceName}: override_bloom_filter_buffer_size (${service.override_bloom_filter_buffer_size}) must be smaller than override_bloom_filter_size (${service.override_bloom_filter_size}); the buffer reseeds the filter when it is reset`,
-    );
   const { feed, tokens, endpoints } = feedSource(ctx);
   const dedup = new RecordDedup(
     {

@@ -5,6 +5,7 @@ import { createContentPuller } from './content-puller.ts';
 import { createUriRetryPuller, URI_RETRY_STATE_VERSION, type UriRetryState } from './uri-retry-puller.ts';
 import {
   contentSettings,
+  validateBloomSettings,
   office365Credentials,
   office365InputSettings,
   uriRetrySettings,
@@ -25,6 +26,7 @@ function contentService(
     defaultTags: spec.tags,
     stateVersion: OFFICE365_STATE_VERSION,
     migrateState: migrateOffice365State,
+    validate: validateBloomSettings,
     createPuller: (ctx) => createContentPuller(ctx, spec),
   };
 }
@@ -45,6 +47,8 @@ export const office365: InputDefinition = {
   description: 'Office 365 Management Activity API: the unified audit log by content type',
   credentials: office365Credentials,
   settings: office365InputSettings,
+  // Each content service's dedup filter (36.9 MiB at the defaults) does not fit in a ConfigMap.
+  prefersVolumeState: true,
   services: {
     azure_active_directory: contentService('azure_active_directory'),
     sharepoint: contentService('sharepoint'),

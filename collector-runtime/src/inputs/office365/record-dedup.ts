@@ -37,26 +37,26 @@ export class RecordDedup {
         filterMiB,
         bufferSize: config.bufferSize,
         restoredFilter: this.#window.restoredFilter,
+        // 'other format' after an upgrade that changed the filter's layout: rebuilt from the recent hashes.
+        filterRebuilt: this.#window.filterRebuilt,
         restoredRecentHashes: saved?.buffer ? Buffer.from(saved.buffer, 'base64').length / 16 : 0,
       },
       'Record dedup ready',
     );
-    if (this.#budgetBytes !== Infinity) {
-      const probe = this.#window.toState(this.#budgetBytes);
-      const kept = Buffer.from(probe.buffer, 'base64').length / 16;
+    const fit = this.#window.budgetFit(this.#budgetBytes);
+    if (!fit.filter || fit.hashes < config.bufferSize)
       opts.log.warn(
         {
           stateLimitBytes: this.#budgetBytes,
-          filterPersisted: probe.filter !== undefined,
+          filterPersisted: fit.filter,
           filterMiB,
-          recentHashesPersisted: Math.min(kept, config.bufferSize),
+          recentHashesPersisted: fit.hashes,
           bufferSize: config.bufferSize,
         },
-        probe.filter === undefined
-          ? 'The state store is too small for the dedup filter: only the newest recent hashes that fit persist, so a restart can re-send older duplicates; use PersistentVolumeClaim (filesystem) persistence for this source'
-          : 'The state store keeps only part of the dedup memory; use PersistentVolumeClaim (filesystem) persistence for this source',
+        fit.filter
+          ? 'The state store keeps only part of the recent hashes; use PersistentVolumeClaim (filesystem) persistence for this source'
+          : 'The state store is too small for the dedup filter: only the newest recent hashes that fit persist, so a restart can re-send older duplicates; use PersistentVolumeClaim (filesystem) persistence for this source',
       );
-    }
     this.#report();
   }
 
@@ -69,11 +69,8 @@ export class RecordDedup {
     let duplicates = 0;
     for (const record of records) {
       const h = contentHash(JSON.stringify(record));
-      if (this.#window.has(h) || this.#reserved.has(h)) duplicates++;
-      else {
-        this.#window.add(h);
-        fresh.push(record);
-      }
+      if (this.#reserved.has(h) || this.#window.addIfNew(h)) duplicates++;
+      else fresh.push(record);
     }
     return { fresh, duplicates };
   }

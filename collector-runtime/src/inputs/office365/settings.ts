@@ -1,6 +1,6 @@
 // The office365 input's settings, declared once: validation reads these shapes and the pullers' types are
 // inferred from them (defaults applied).
-import { int, num, str, type Shape } from '../../config/schema.ts';
+import { fail, int, num, str, type Shape, type Walk } from '../../config/schema.ts';
 import type { InputSettings, ServiceSettings } from '../definition.ts';
 import { CLOUD_NAMES } from './clouds.ts';
 
@@ -36,3 +36,17 @@ export const uriRetrySettings = {} satisfies Shape;
 
 export type Office365Input = InputSettings<typeof office365InputSettings, typeof office365Credentials>;
 export type ContentServiceSettings = ServiceSettings<typeof contentSettings>;
+
+/**
+ * At capacity the filter is reset and reseeded with the buffer's hashes, so it restarts holding the whole
+ * buffer: a buffer as large as the filter would reset it on every new record.
+ */
+export function validateBloomSettings(service: ContentServiceSettings, path: string, walk: Walk): void {
+  const { override_bloom_filter_size: size, override_bloom_filter_buffer_size: buffer } = service;
+  if (buffer >= size)
+    fail(
+      walk,
+      `${path}.override_bloom_filter_buffer_size`,
+      `got ${buffer}, which is not smaller than override_bloom_filter_size (${size}): the filter is reseeded from the buffer when it fills, so it would reset on every record; lower override_bloom_filter_buffer_size (default 100000, about 1% of the filter) or raise override_bloom_filter_size`,
+    );
+}

@@ -3,7 +3,6 @@
 // content blobs) and the window handed to save(). The source here serves records from an array.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import {
   createWindowedPuller,
   type TimeWindow,
@@ -11,11 +10,11 @@ import {
 } from '../../../../collector-runtime/src/core/polling/windowed-puller.ts';
 import type { JsonRecord } from '../../../../collector-runtime/src/core/polling/polling-source.ts';
 import type { OutEvent } from '../../../../collector-runtime/src/inputs/definition.ts';
-import { createLogger } from '../../../../collector-runtime/src/logging/logger.ts';
 import { createCollectorMetrics } from '../../../../collector-runtime/src/metrics/catalog.ts';
 import { serviceTelemetry } from '../../../../collector-runtime/src/metrics/service-telemetry.ts';
 import { createHttpShared, httpClientFactory } from '../../../../collector-runtime/src/core/http/client.ts';
 import { virtualClock } from '../../../support/virtual-clock.ts';
+import { captureLog } from '../../../support/log-capture.ts';
 
 const HOUR = 3_600_000;
 interface State {
@@ -30,15 +29,7 @@ function harness(
   opts: { state?: State; start?: number; failCommit?: (n: number) => boolean } = {},
 ) {
   const clock = virtualClock();
-  const logs: Record<string, unknown>[] = [];
-  const log = createLogger({
-    destination: new Writable({
-      write(c: Buffer, _e, cb) {
-        logs.push(JSON.parse(c.toString()) as Record<string, unknown>);
-        cb();
-      },
-    }),
-  });
+  const { log, records: logs } = captureLog('info');
   const telemetry = serviceTelemetry(createCollectorMetrics(), { collector: 'c', input: 'i', service: 's' });
   const windows: TimeWindow[] = [];
   const commits: { events: readonly OutEvent[]; state: State }[] = [];

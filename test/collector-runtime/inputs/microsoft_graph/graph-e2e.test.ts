@@ -1,14 +1,11 @@
 // End to end: Graph simulator → the real runtime → rsyslog over mutual TLS. Simulated time runs 20×
 // faster for both the runtime and the simulator, so request budgets and periods hold as in production.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { scaledClock } from '../../../../collector-runtime/src/core/clock.ts';
-import { generateTestPki, type TestPki } from '../../../support/tls-certs.ts';
-import { startRsyslogReceiver, type RsyslogReceiver } from '../../../support/rsyslog-receiver.ts';
 import { startGraphSimulator, type GraphService } from '../../../simulators/graph/server.ts';
 import {
   ALERT_FALLBACK_TAG,
@@ -23,37 +20,34 @@ import {
   type GraphRunOptions,
   type ReceivedEvent,
 } from './graph-run.ts';
+import { receiverFixtureForFile } from '../../../support/receiver-fixture.ts';
 
 const SPEED = 20;
 const MIN = 60_000;
-let dir: string;
-let pki: TestPki;
-let receiver: RsyslogReceiver;
-
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'graph-e2e-'));
-  pki = await generateTestPki(join(dir, 'pki'));
-  receiver = await startRsyslogReceiver({ pki, dir: join(dir, 'rsyslog') });
-});
-after(async () => {
-  await receiver?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const fx = receiverFixtureForFile('graph-e2e');
 
 let runs = 0;
 async function setup(simOpts: Parameters<typeof startGraphSimulator>[0] = {}) {
   const clock = scaledClock(SPEED);
   const sim = await startGraphSimulator({ clock, seed: ++runs, ...simOpts });
   const environment = `e2e-${runs}`;
-  const home = join(dir, environment);
+  const home = join(fx.dir, environment);
   const start = new Date(clock.now() - 3 * 60 * MIN).toISOString().replace(/\.\d+Z$/, 'Z');
   const launch = (services: Pick<GraphRunOptions, 'audit' | 'security'>): Promise<GraphRun> =>
-    startGraphRun({ home, pki, receiverPort: receiver.port, sim, environment, clock, ...services });
+    startGraphRun({
+      home,
+      pki: fx.pki,
+      receiverPort: fx.receiver.port,
+      sim,
+      environment,
+      clock,
+      ...services,
+    });
   return { clock, sim, environment, home, start, launch };
 }
 
 async function received(environment: string): Promise<ReceivedEvent[]> {
-  return eventsOf(await receiver.lines(), environment);
+  return eventsOf(await fx.receiver.lines(), environment);
 }
 
 function ids(events: ReceivedEvent[]): string[] {

@@ -60,6 +60,47 @@ test('a bad cloud or false-positive rate is refused naming the field, the value 
   assert.match(messages, /services\.sharepoint\.bloom_filter_false_positive_rate: got 0\.5/);
 });
 
+test('a Bloom buffer not smaller than the filter is refused naming both fields, the values and the fix', () => {
+  const cases: { sharepoint: Record<string, number>; error?: RegExp }[] = [
+    { sharepoint: { override_bloom_filter_buffer_size: 100_000 } }, // default size 10M
+    { sharepoint: { override_bloom_filter_size: 1000, override_bloom_filter_buffer_size: 999 } },
+    { sharepoint: { override_bloom_filter_size: 1000, override_bloom_filter_buffer_size: 0 } },
+    {
+      sharepoint: { override_bloom_filter_size: 50_000, override_bloom_filter_buffer_size: 50_000 },
+      error:
+        /got 50000, which is not smaller than override_bloom_filter_size \(50000\).*lower override_bloom_filter_buffer_size .* or raise override_bloom_filter_size/,
+    },
+    {
+      sharepoint: { override_bloom_filter_size: 1000, override_bloom_filter_buffer_size: 100_000 },
+      error: /got 100000, which is not smaller than override_bloom_filter_size \(1000\)/,
+    },
+    {
+      // Against the default size (10,000,000).
+      sharepoint: { override_bloom_filter_buffer_size: 10_000_000 },
+      error: /got 10000000, which is not smaller than override_bloom_filter_size \(10000000\)/,
+    },
+  ];
+  for (const { sharepoint, error } of cases) {
+    const raw = parse(readFileSync(join(ROOT, 'examples/standalone/office365/config.yaml'), 'utf8'));
+    raw.inputs.office365.services.sharepoint = sharepoint;
+    const { config, problems } = validate(raw);
+    const label = JSON.stringify(sharepoint);
+    if (error === undefined) {
+      assert.deepEqual(problems, [], label);
+      continue;
+    }
+    assert.equal(config, undefined, label);
+    assert.equal(problems.length, 1, label);
+    assert.equal(
+      problems[0]!.path,
+      'inputs.office365.services.sharepoint.override_bloom_filter_buffer_size',
+      label,
+    );
+    assert.equal(problems[0]!.severity, 'error', label);
+    assert.match(problems[0]!.message, error, label);
+  }
+});
+
 test('each cloud takes login host, API host and scope from the same row; overrides replace the hosts only', () => {
   const creds = { tenant_id: 'contoso.onmicrosoft.com' };
   assert.deepEqual(feedEndpoints({ cloud: 'gcc_high', credentials: creds }), {

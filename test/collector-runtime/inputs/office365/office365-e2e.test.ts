@@ -2,38 +2,24 @@
 // the five content types (200,000 distinct records, 6% served again within blobs, across blobs and days
 // later) arrives exactly once with the tags of the product's tables; duplicates are counted. Simulated
 // time runs 20× faster for both sides, so the tenant's request budget holds as in production.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scaledClock } from '../../../../collector-runtime/src/core/clock.ts';
-import { generateTestPki, type TestPki } from '../../../support/tls-certs.ts';
-import { startRsyslogReceiver, type RsyslogReceiver } from '../../../support/rsyslog-receiver.ts';
 import {
   startOffice365Simulator,
   CONTENT_TYPES,
   type ContentType,
 } from '../../../simulators/office365/server.ts';
 import { eventsOf } from '../microsoft_graph/graph-run.ts';
-import { counter, expectedTag, SERVICE_OF, startOffice365Run } from './office365-run.ts';
+import { expectedTag, SERVICE_OF, startOffice365Run } from './office365-run.ts';
+import { counter } from '../../../support/runtime-run.ts';
+import { receiverFixtureForFile } from '../../../support/receiver-fixture.ts';
 
 const SPEED = 20;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-let dir: string;
-let pki: TestPki;
-let receiver: RsyslogReceiver;
-
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'o365-e2e-'));
-  pki = await generateTestPki(join(dir, 'pki'));
-  receiver = await startRsyslogReceiver({ pki, dir: join(dir, 'rsyslog') });
-});
-after(async () => {
-  await receiver?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const fx = receiverFixtureForFile('o365-e2e');
 
 const VOLUME: Readonly<Record<ContentType, number>> = {
   'Audit.AzureActiveDirectory': 50_000,
@@ -81,21 +67,21 @@ test(
       CONTENT_TYPES.map((type) => [SERVICE_OF[type], { ...bloom, request_period_in_seconds: 60 }]),
     );
     const run = await startOffice365Run({
-      home: join(dir, environment),
-      pki,
-      receiverPort: receiver.port,
+      home: join(fx.dir, environment),
+      pki: fx.pki,
+      receiverPort: fx.receiver.port,
       sim,
       environment,
       clock,
       services: { ...services, uri_retry: { request_period_in_seconds: 60 } },
     });
     try {
-      const received = async () => eventsOf(await receiver.lines(), environment);
+      const received = async () => eventsOf(await fx.receiver.lines(), environment);
       // Counting lines reads only what was appended (the receiver serves this one test).
       // CPU bound (about 0.45 ms per record on one core): minutes on an idle 2-core CI machine, so this test
       // has its own timeout above the runner's 180 s. The oldest blob (6.86 simulated days old) stays within
       // the 7-day retention for 600 s at this speed, so the wait ends before the data could expire.
-      await receiver.waitForCount(expected.size, 540_000).catch(async (err: Error) => {
+      await fx.receiver.waitForCount(expected.size, 540_000).catch(async (err: Error) => {
         const problems = run.logs.filter((l) => Number(l.level) >= 40).slice(0, 5);
         throw new Error(`${err.message}; logs ${JSON.stringify(problems)}`);
       });

@@ -1,14 +1,13 @@
 // Test harness: the office365 input of the real runtime (config file → loadConfig → startRuntime)
 // against the Office 365 simulator and a real rsyslog mTLS receiver, and the config the CLI tests use.
-import { mkdir, writeFile, copyFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { stringify } from 'yaml';
-import { loadConfig } from '../../../../collector-runtime/src/config/load.ts';
-import { startRuntime, type Runtime } from '../../../../collector-runtime/src/core/runtime.ts';
-import { createLogger } from '../../../../collector-runtime/src/logging/logger.ts';
 import type { Clock } from '../../../../collector-runtime/src/core/clock.ts';
 import type { TestPki } from '../../../support/tls-certs.ts';
+import {
+  startRuntimeRun,
+  writeRuntimeHome,
+  type RuntimeHomeOptions,
+  type RuntimeRun,
+} from '../../../support/runtime-run.ts';
 import {
   SIM_CLIENT_ID,
   SIM_CLIENT_SECRET,
@@ -41,33 +40,13 @@ export interface Office365RunOptions {
   input?: Record<string, unknown>;
 }
 
-/** Writes the Docker layout (certs/, config/, state/) under `home` with a config for the office365 input. */
-export async function writeOffice365Config(o: Office365RunOptions): Promise<string> {
-  await mkdir(join(o.home, 'certs'), { recursive: true });
-  await mkdir(join(o.home, 'config'), { recursive: true });
-  await copyFile(o.pki.caCert, join(o.home, 'certs', 'chain.crt'));
-  await copyFile(o.pki.clientCert, join(o.home, 'certs', 'client.crt'));
-  await copyFile(o.pki.clientKey, join(o.home, 'certs', 'client.key'));
-  const config = {
-    globals: {
-      id: 'test',
-      name: 'office365-e2e',
-      persistence: { type: 'filesystem', config: { directory_name: 'state' } },
-      metrics: { host: '127.0.0.1', port: 0 },
-      shutdown_timeout_seconds: 20,
-    },
-    outputs: {
-      devo_1: {
-        type: 'devo_platform',
-        config: {
-          address: 'localhost',
-          port: o.receiverPort,
-          chain: 'chain.crt',
-          cert: 'client.crt',
-          key: 'client.key',
-        },
-      },
-    },
+/** The office365 input of the run, pointed at the simulator. */
+function office365Home(o: Office365RunOptions): RuntimeHomeOptions {
+  return {
+    home: o.home,
+    pki: o.pki,
+    receiverPort: o.receiverPort,
+    name: 'office365-e2e',
     inputs: {
       office365: {
         id: 'o365',
@@ -80,43 +59,15 @@ export async function writeOffice365Config(o: Office365RunOptions): Promise<stri
       },
     },
   };
-  const file = join(o.home, 'config', 'config.yaml');
-  await writeFile(file, stringify(config));
-  return file;
 }
 
-export interface Office365Run {
-  runtime: Runtime;
-  logs: Record<string, unknown>[];
-  stop(): Promise<void>;
+/** Writes the Docker layout (certs/, config/, state/) under `home` with a config for the office365 input. */
+export function writeOffice365Config(o: Office365RunOptions): Promise<string> {
+  return writeRuntimeHome(office365Home(o));
 }
 
-export async function startOffice365Run(o: Office365RunOptions & { clock: Clock }): Promise<Office365Run> {
-  const file = await writeOffice365Config(o);
-  const env = { O365_SECRET: SIM_CLIENT_SECRET };
-  const { config } = await loadConfig({ configPath: file, env });
-  const logs: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString('utf8').split('\n'))
-        if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
-      cb();
-    },
-  });
-  const log = createLogger({ destination, level: 'info' });
-  const runtime = await startRuntime(config, { log, clock: o.clock, env });
-  return { runtime, logs, stop: () => runtime.stop('test finished') };
-}
+export type Office365Run = RuntimeRun;
 
-/** Sum of a counter over the series matching `labels`. */
-export async function counter(
-  run: Office365Run,
-  name: string,
-  labels: Record<string, string> = {},
-): Promise<number> {
-  const metric = await run.runtime.metrics.registry.getSingleMetric(name)?.get();
-  let sum = 0;
-  for (const v of metric?.values ?? [])
-    if (Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want)) sum += v.value;
-  return sum;
+export function startOffice365Run(o: Office365RunOptions & { clock: Clock }): Promise<Office365Run> {
+  return startRuntimeRun({ ...office365Home(o), clock: o.clock, env: { O365_SECRET: SIM_CLIENT_SECRET } });
 }

@@ -2,34 +2,20 @@
 // simulator serves again after the restart (duplicates across blobs of records delivered before the
 // kill) are filtered by the Bloom filter and recent hashes persisted with the checkpoint, which is the
 // only memory the new process has of them.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCollectorCli } from '../../../support/collector-cli.ts';
-import { generateTestPki, type TestPki } from '../../../support/tls-certs.ts';
-import { startRsyslogReceiver, type RsyslogReceiver } from '../../../support/rsyslog-receiver.ts';
 import { SIM_CLIENT_SECRET, startOffice365Simulator } from '../../../simulators/office365/server.ts';
 import { eventsOf } from '../microsoft_graph/graph-run.ts';
 import { writeOffice365Config } from './office365-run.ts';
+import { receiverFixtureForFile } from '../../../support/receiver-fixture.ts';
 
 const DAY = 86_400_000;
 const PAGE = 10; // descriptors per listing page: one checkpoint per 10 blobs
 const MAX_BLOB = 60;
-let dir: string;
-let pki: TestPki;
-let receiver: RsyslogReceiver;
-
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'o365-kill-'));
-  pki = await generateTestPki(join(dir, 'pki'));
-  receiver = await startRsyslogReceiver({ pki, dir: join(dir, 'rsyslog') });
-});
-after(async () => {
-  await receiver?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const fx = receiverFixtureForFile('o365-kill');
 
 const runCli = (home: string) => runCollectorCli(home, { O365_SECRET: SIM_CLIENT_SECRET });
 
@@ -44,12 +30,12 @@ test('SIGKILL mid-pull and restart: no gap, and repeats are filtered by the pers
     { duplicateRate: 0.25, blobSize: [20, MAX_BLOB] },
   );
   const distinct = new Set(sim.distinct('Audit.SharePoint').map((r) => r.Id));
-  const home = join(dir, 'home');
+  const home = join(fx.dir, 'home');
   const environment = 'o365-kill';
   await writeOffice365Config({
     home,
-    pki,
-    receiverPort: receiver.port,
+    pki: fx.pki,
+    receiverPort: fx.receiver.port,
     sim,
     environment,
     // Slow enough that the kill lands mid-pull.
@@ -62,10 +48,10 @@ test('SIGKILL mid-pull and restart: no gap, and repeats are filtered by the pers
       },
     },
   });
-  const received = async () => eventsOf(await receiver.lines(), environment);
+  const received = async () => eventsOf(await fx.receiver.lines(), environment);
 
   const first = runCli(home);
-  await receiver.waitForCount(3000, 90_000).catch((err: Error) => {
+  await fx.receiver.waitForCount(3000, 90_000).catch((err: Error) => {
     throw new Error(`${err.message}\n${first.logs().slice(-3000)}`);
   });
   first.child.kill('SIGKILL');
@@ -82,7 +68,7 @@ test('SIGKILL mid-pull and restart: no gap, and repeats are filtered by the pers
 
   const second = runCli(home);
   try {
-    await receiver.waitForCount(distinct.size, 90_000).catch((err: Error) => {
+    await fx.receiver.waitForCount(distinct.size, 90_000).catch((err: Error) => {
       throw new Error(`${err.message}\n${second.logs().slice(-3000)}`);
     });
     // One more listing of the same window must add nothing.

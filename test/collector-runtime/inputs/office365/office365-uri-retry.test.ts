@@ -1,33 +1,18 @@
 // A blob that keeps failing past the HTTP client's retries: the content service hands it to uri_retry and
 // moves on; uri_retry fetches it once the API recovers, so its records arrive (deduplicated against the
 // owning service's filter and tagged as it would) and nothing is lost.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scaledClock } from '../../../../collector-runtime/src/core/clock.ts';
-import { generateTestPki, type TestPki } from '../../../support/tls-certs.ts';
-import { startRsyslogReceiver, type RsyslogReceiver } from '../../../support/rsyslog-receiver.ts';
 import { waitFor } from '../../../support/wait.ts';
 import { startOffice365Simulator } from '../../../simulators/office365/server.ts';
 import { eventsOf } from '../microsoft_graph/graph-run.ts';
 import { expectedTag, startOffice365Run } from './office365-run.ts';
+import { receiverFixtureForFile } from '../../../support/receiver-fixture.ts';
 
 const DAY = 86_400_000;
-let dir: string;
-let pki: TestPki;
-let receiver: RsyslogReceiver;
-
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'o365-retry-'));
-  pki = await generateTestPki(join(dir, 'pki'));
-  receiver = await startRsyslogReceiver({ pki, dir: join(dir, 'rsyslog') });
-});
-after(async () => {
-  await receiver?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const fx = receiverFixtureForFile('o365-retry');
 
 test('uri_retry delivers a blob that failed in its content service', async (t) => {
   const clock = scaledClock(50);
@@ -42,9 +27,9 @@ test('uri_retry delivers a blob that failed in its content service', async (t) =
 
   const environment = 'o365-retry';
   const run = await startOffice365Run({
-    home: join(dir, environment),
-    pki,
-    receiverPort: receiver.port,
+    home: join(fx.dir, environment),
+    pki: fx.pki,
+    receiverPort: fx.receiver.port,
     sim,
     environment,
     clock,
@@ -54,7 +39,7 @@ test('uri_retry delivers a blob that failed in its content service', async (t) =
     },
   });
   try {
-    const received = async () => eventsOf(await receiver.lines(), environment);
+    const received = async () => eventsOf(await fx.receiver.lines(), environment);
     await waitFor('every DLP record', async () => (await received()).length >= expected.size, 60_000, 200);
     await new Promise((r) => setTimeout(r, 500));
     const events = await received();

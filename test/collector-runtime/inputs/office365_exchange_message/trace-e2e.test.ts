@@ -1,14 +1,10 @@
 // End to end for both back ends: message trace simulator → the real runtime → rsyslog over mutual TLS.
 // Simulated time runs 20× faster for runtime and simulator alike. One scenario per back end: a backlog
 // with rows that change status and rows that arrive late; a restart mid-backlog; a reset.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scaledClock } from '../../../../collector-runtime/src/core/clock.ts';
-import { generateTestPki, type TestPki } from '../../../support/tls-certs.ts';
-import { startRsyslogReceiver, type RsyslogReceiver } from '../../../support/rsyslog-receiver.ts';
 import { waitFor } from '../../../support/wait.ts';
 import {
   SIM_CLIENT_ID,
@@ -20,24 +16,14 @@ import {
   type TraceRow,
 } from '../../../simulators/exchange-message-trace/server.ts';
 import { eventsOf, startRuntimeRun, type GraphRun } from '../microsoft_graph/graph-run.ts';
+import { receiverFixtureForFile } from '../../../support/receiver-fixture.ts';
 
 const SPEED = 20;
 const MIN = 60_000;
 const DELAY_S = 600;
 const TAG = 'cloud.office365.messagetracing';
 
-let dir: string;
-let pki: TestPki;
-let receiver: RsyslogReceiver;
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'trace-e2e-'));
-  pki = await generateTestPki(join(dir, 'pki'));
-  receiver = await startRsyslogReceiver({ pki, dir: join(dir, 'rsyslog') });
-});
-after(async () => {
-  await receiver?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const fx = receiverFixtureForFile('trace-e2e');
 
 /** The input's config.yaml entry, pointed at the simulator. */
 function simInput(simUrl: string, id: string, environment: string, service: Record<string, unknown>) {
@@ -56,7 +42,7 @@ async function setup(api: string, simOpts: ExchangeTraceSimulatorOptions) {
   const clock = scaledClock(SPEED);
   const sim = await startExchangeTraceSimulator({ clock, seed: ++runs, ...simOpts });
   const environment = `trace-${runs}`;
-  const home = join(dir, environment);
+  const home = join(fx.dir, environment);
   const service: Record<string, unknown> = {
     api,
     request_period_in_seconds: 60,
@@ -67,13 +53,13 @@ async function setup(api: string, simOpts: ExchangeTraceSimulatorOptions) {
   const launch = (): Promise<GraphRun> =>
     startRuntimeRun({
       home,
-      pki,
-      receiverPort: receiver.port,
+      pki: fx.pki,
+      receiverPort: fx.receiver.port,
       clock,
       name: 'trace-e2e',
       inputs: { office365_exchange_message: input },
     });
-  const received = async () => eventsOf(await receiver.lines(), environment);
+  const received = async () => eventsOf(await fx.receiver.lines(), environment);
   return { clock, sim, home, service, launch, received };
 }
 
@@ -222,9 +208,9 @@ test('graph: a 90-day backlog is drained with no 429 and never more than 100 req
   sim.addRows({ count: 20_000, from: t0 - 89 * DAY, to: t0 - 26 * 60 * MIN });
   const environment = 'trace-backlog';
   const run = await startRuntimeRun({
-    home: join(dir, environment),
-    pki,
-    receiverPort: receiver.port,
+    home: join(fx.dir, environment),
+    pki: fx.pki,
+    receiverPort: fx.receiver.port,
     clock,
     name: 'trace-backlog',
     inputs: {
@@ -237,7 +223,7 @@ test('graph: a 90-day backlog is drained with no 429 and never more than 100 req
   try {
     await waitFor(
       'the 20,000-row backlog',
-      async () => eventsOf(await receiver.lines(), environment).length >= 20_000,
+      async () => eventsOf(await fx.receiver.lines(), environment).length >= 20_000,
       240_000,
       500,
     );
@@ -253,7 +239,7 @@ test('graph: a 90-day backlog is drained with no 429 and never more than 100 req
     const first = graph.find((e) => e.window)!;
     assert.ok(first.window!.from >= first.at - 90 * DAY, 'never asked for more than 90 days back');
     const elapsedMin = (graph.at(-1)!.at - graph[0]!.at) / MIN;
-    const events = eventsOf(await receiver.lines(), environment);
+    const events = eventsOf(await fx.receiver.lines(), environment);
     assert.equal(new Set(events.map((e) => keyOf(e.record))).size, 20_000, 'every row once');
     console.log(
       `90-day backlog: ${graph.length} Graph requests in ${elapsedMin.toFixed(1)} simulated minutes, busiest 5 minutes ${busiest}, 429s 0`,

@@ -1,12 +1,9 @@
 // End to end: PoD simulator (WebSocket) → the real runtime → rsyslog over mutual TLS. The simulator and
 // the runtime share a clock that tests can move forward while the collector is down (a long outage).
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateTestPki, type TestPki } from '../../../support/tls-certs.ts';
-import { startRsyslogReceiver, type RsyslogReceiver } from '../../../support/rsyslog-receiver.ts';
 import {
   eventsOf,
   startRuntimeRun,
@@ -23,21 +20,10 @@ import {
   type PodType,
 } from '../../../simulators/proofpoint/server.ts';
 import type { Clock } from '../../../../collector-runtime/src/core/clock.ts';
+import { receiverFixtureForFile } from '../../../support/receiver-fixture.ts';
 
 const HOUR = 3_600_000;
-let dir: string;
-let pki: TestPki;
-let receiver: RsyslogReceiver;
-
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'pod-e2e-'));
-  pki = await generateTestPki(join(dir, 'pki'));
-  receiver = await startRsyslogReceiver({ pki, dir: join(dir, 'rsyslog') });
-});
-after(async () => {
-  await receiver?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const fx = receiverFixtureForFile('pod-e2e');
 
 /** Real time plus a jump the test can make (the collector is down while time jumps). */
 function jumpClock(): Clock & { jump(ms: number): void } {
@@ -60,12 +46,12 @@ async function setup(t: { after(fn: () => unknown): void }, simOpts: PodSimulato
   const sim = await startPodSimulator({ clock, seed: ++runs, ...simOpts });
   t.after(() => sim.close());
   const environment = `pod-e2e-${runs}`;
-  const home = join(dir, environment);
+  const home = join(fx.dir, environment);
   const launch = async (services: Record<string, Record<string, unknown>>): Promise<RuntimeRun> => {
     const run = await startRuntimeRun({
       home,
-      pki,
-      receiverPort: receiver.port,
+      pki: fx.pki,
+      receiverPort: fx.receiver.port,
       clock,
       name: 'pod-e2e',
       inputs: {
@@ -91,7 +77,7 @@ async function setup(t: { after(fn: () => unknown): void }, simOpts: PodSimulato
 }
 
 async function received(environment: string): Promise<ReceivedEvent[]> {
-  return eventsOf(await receiver.lines(), environment);
+  return eventsOf(await fx.receiver.lines(), environment);
 }
 
 const idOf = (e: ReceivedEvent) => String(e.record.guid ?? e.record.id);

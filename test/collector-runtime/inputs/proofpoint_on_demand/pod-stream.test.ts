@@ -2,12 +2,10 @@
 // multi-MiB frames, fatal handshakes, start_time replays and the persisted layout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { ServiceRunner } from '../../../../collector-runtime/src/core/service-runner.ts';
 import { createPipeline } from '../../../../collector-runtime/src/output/pipeline.ts';
 import { createHttpShared, httpClientFactory } from '../../../../collector-runtime/src/core/http/client.ts';
 import { systemClock } from '../../../../collector-runtime/src/core/clock.ts';
-import { createLogger } from '../../../../collector-runtime/src/logging/logger.ts';
 import { createCollectorMetrics } from '../../../../collector-runtime/src/metrics/catalog.ts';
 import { serviceTelemetry } from '../../../../collector-runtime/src/metrics/service-telemetry.ts';
 import { memoryStore } from '../../../../collector-runtime/src/state/memory-store.ts';
@@ -21,6 +19,7 @@ import {
   type PodSimulatorOptions,
 } from '../../../simulators/proofpoint/server.ts';
 import { waitFor } from '../../../support/wait.ts';
+import { captureLog } from '../../../support/log-capture.ts';
 
 const HOUR = 3_600_000;
 const KEY = 'proofpoint_on_demand.pod.message';
@@ -55,16 +54,7 @@ async function start(
   if (!opts.simulator) t.after(() => sim.close());
   const store = opts.store ?? memoryStore();
   const sink = memorySink();
-  const logs: Record<string, unknown>[] = [];
-  const log = createLogger({
-    level: 'debug',
-    destination: new Writable({
-      write(c: Buffer, _e, cb) {
-        for (const l of c.toString().split('\n')) if (l) logs.push(JSON.parse(l) as Record<string, unknown>);
-        cb();
-      },
-    }),
-  });
+  const { log, records: logs } = captureLog();
   const metrics = createCollectorMetrics();
   const telemetry = serviceTelemetry(metrics, {
     collector: 'c',
