@@ -30,6 +30,8 @@ const MAX_PENDING_WRITES = 128;
 const COMPRESSION_EVENTS = 50_000;
 /** The longest stall with gzipSync on the main thread (the code before GzipSendQueue), in an earlier run. */
 const GZIP_SYNC_STALL_MS = 1708;
+/** The compression-off row's longest stall before the stream sink yielded to the event loop between writes. */
+const NO_COMPRESSION_DRAIN_STALL_MS = 228;
 
 export interface OutputBenchOptions {
   events?: number;
@@ -400,9 +402,11 @@ export async function writeResults(r: OutputBenchResult): Promise<void> {
     ),
     '',
     'Before compression moved off the event loop (gzipSync in the send queue), the gzip row stalled the loop for',
-    `${GZIP_SYNC_STALL_MS} ms at the longest (an earlier run of this benchmark on this machine, 2026-11-28). With`,
-    'compression off the loop stalls too while the queue drains: that is the stream sink’s write path, not',
-    'compression, and is left to its rework.',
+    `${GZIP_SYNC_STALL_MS} ms at the longest (an earlier run of this benchmark on this machine, 2026-11-28). Before the`,
+    'stream sink wrote one chunk per turn of the event loop, the compression-off row stalled it while the queue',
+    `drained: ${NO_COMPRESSION_DRAIN_STALL_MS} ms at the longest (same machine, same day, under a load average near 10; 5,742 ms in an`,
+    'earlier run under a load average of 24): write callbacks of writes the kernel took at once kicked the next',
+    'write without returning to the loop.',
     '',
   ].join('\n');
   await replaceSection('Output path', section);

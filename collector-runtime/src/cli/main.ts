@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The devo-collector command: the only place that reads argv and exits.
+import './v8-memory-mode.ts';
 import { runRun, RUN_HELP } from './run-command.ts';
 import { runValidate } from './validate-command.ts';
 

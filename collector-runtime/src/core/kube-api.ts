@@ -1,11 +1,11 @@
 // How the runtime reaches the Kubernetes API for its few calls (its state ConfigMap, its Collector's
 // status): KUBECONFIG when set (tests, out-of-cluster), else the pod's service account. Plain HTTPS through
-// undici, which the runtime already loads for the vendor APIs: @kubernetes/client-node would add ~78 MiB of
-// resident memory to every collector pod for three kinds of request (test/bench/RESULTS.md, "Runtime memory").
+// http/transport.ts, as for the vendor APIs: @kubernetes/client-node would add ~78 MiB of resident memory
+// to every collector pod for three kinds of request (test/bench/RESULTS.md, "Runtime memory").
 // The operator, which needs watches and much more of the API, keeps client-node.
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { Agent, request, type Dispatcher } from 'undici';
+import { HttpAgent, httpRequest, readText } from './http/transport.ts';
 import { parse } from 'yaml';
 import { CollectorError } from './errors.ts';
 
@@ -135,15 +135,15 @@ function rereadingToken(file: string): () => string {
 }
 
 function kubeApi(e: Endpoint): KubeApi {
-  const dispatcher: Dispatcher = new Agent({
-    connect: {
+  const agent = new HttpAgent({
+    tls: {
       ...(e.ca ? { ca: e.ca } : {}),
       ...(e.cert ? { cert: e.cert } : {}),
       ...(e.key ? { key: e.key } : {}),
       rejectUnauthorized: !e.insecure,
     },
-    headersTimeout: REQUEST_TIMEOUT_MS,
-    bodyTimeout: REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: REQUEST_TIMEOUT_MS,
+    bodyTimeoutMs: REQUEST_TIMEOUT_MS,
   });
   const server = e.server.replace(/\/+$/, '');
   return {
@@ -156,13 +156,13 @@ function kubeApi(e: Endpoint): KubeApi {
       const token = e.token?.();
       if (token) headers.authorization = `Bearer ${token}`;
       if (req.body !== undefined) headers['content-type'] = req.contentType ?? 'application/json';
-      const res = await request(`${server}${path}`, {
+      const res = await httpRequest(`${server}${path}`, {
         method,
         headers,
-        dispatcher,
+        agent,
         ...(req.body !== undefined ? { body: JSON.stringify(req.body) } : {}),
       });
-      const text = await res.body.text();
+      const text = await readText(res.body);
       let parsed: unknown = text;
       try {
         parsed = JSON.parse(text);

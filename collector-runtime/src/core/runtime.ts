@@ -16,7 +16,7 @@ import { createSink } from '../output/create-sink.ts';
 import { createStateStore } from '../state/create-store.ts';
 import type { Sink } from '../output/sink.ts';
 import type { StateStore } from '../state/store.ts';
-import type { Dispatcher } from 'undici';
+import type { HttpAgent } from './http/transport.ts';
 import { startStatusReporter } from './status-reporter.ts';
 import { podNamespace, runtimeKubeApi } from './kube-api.ts';
 
@@ -24,9 +24,9 @@ export interface RuntimeDeps {
   log: Logger;
   clock?: Clock;
   metrics?: CollectorMetrics;
-  /** Overrides for tests: a state store and an HTTP dispatcher. */
+  /** Overrides for tests: a state store and an HTTP connection pool. */
   store?: StateStore;
-  dispatcher?: Dispatcher;
+  dispatcher?: HttpAgent;
   env?: NodeJS.ProcessEnv;
 }
 

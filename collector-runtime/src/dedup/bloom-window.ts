@@ -15,7 +15,12 @@
 // blocks fill unevenly, so it needs more bits for the same rate); two blocks need 36.9 MiB, within the
 // 40 MiB budget. The geometry comes from the exact rate of this layout (bloomGeometry below).
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { BitSet } from 'bloom-filters';
+// The BitSet module alone: the package's entry point loads every filter it has (cuckoo, IBLT, sketches,
+// xxhashjs, seedrandom), ~10 MiB of RSS in every runtime, since every configuration loads this module.
+import bitSetModule from 'bloom-filters/dist/bloom/bit-set.js';
+
+const BitSet = bitSetModule.default;
+type BitSet = InstanceType<typeof BitSet>;
 
 /** A record's content hash: 16 bytes held as a 16-character latin1 string (cheap Set key, cheap to slice). */
 export type ContentHash = string;

@@ -1,7 +1,12 @@
 // One port for Prometheus and the kubelet: /metrics, /healthz, /readyz. Used by the runtime and the operator;
 // each says what healthy and ready mean for it.
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
+
+// Not `import … from 'node:http'`: an ES import of a built-in reads every export, and node:http's lazy
+// WebSocket getter then loads Node's bundled undici (~13 MiB of RSS in every pod, test/bench/RESULTS.md
+// "Runtime memory"). getBuiltinModule hands over the module without touching its getters.
+const { createServer } = process.getBuiltinModule('node:http');
 
 export interface ReadinessReport {
   ready: boolean;

@@ -2,6 +2,9 @@
 // than joining the strings and converting the whole text at the end (no big rope to flatten, one pass).
 import type { LineBatch } from './sink.ts';
 
+/** Unused bytes a batch may carry along before take() copies it into a buffer of its size. */
+const SLACK_BYTES = 64 * 1024;
+
 export class LineBatchBuilder {
   #buf: Buffer;
   #length = 0;
@@ -32,7 +35,13 @@ export class LineBatchBuilder {
 
   /** The gathered lines as a batch; the builder starts over empty. */
   take(): LineBatch {
-    const batch = { data: this.#buf.subarray(0, this.#length), events: this.#events };
+    // Exactly sized: the sink keeps a batch's bytes until the receiver has provably read them (its resend
+    // buffer), and a view into the grown buffer would keep up to twice as much alive as it accounts for.
+    const data =
+      this.#buf.length - this.#length > SLACK_BYTES
+        ? Buffer.from(this.#buf.subarray(0, this.#length))
+        : this.#buf.subarray(0, this.#length);
+    const batch = { data, events: this.#events };
     this.#buf = Buffer.allocUnsafe(Math.max(this.#initialBytes, 0));
     this.#length = 0;
     this.#events = 0;

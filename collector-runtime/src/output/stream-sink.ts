@@ -49,6 +49,8 @@ interface Slot {
   /** Connect even with nothing to send: until the first success, so problems show up at start. */
   eager: boolean;
   abort: AbortController;
+  /** A kick is scheduled for the next turn of the event loop (setImmediate). */
+  kickSoon: boolean;
 }
 
 export function createStreamSink(options: StreamSinkOptions, deps: StreamSinkDeps): Sink {
@@ -73,7 +75,6 @@ class StreamSink implements Sink {
   #accepting = true;
   #stopped = false;
   #stopping: Promise<void> | undefined;
-  #kickPending = false;
   #lastError: string | undefined;
 
   constructor(options: StreamSinkOptions, deps: StreamSinkDeps) {
@@ -91,7 +92,9 @@ class StreamSink implements Sink {
       maxEvents: options.queue_max_events,
       maxBytes: options.queue_max_bytes,
       chunkBytes: gzip ? options.compression_buffer_in_bytes : options.write_chunk_bytes,
-      onWork: () => this.#scheduleKick(),
+      onWork: () => {
+        for (const slot of this.#slots) this.#kickNextTurn(slot);
+      },
       onSize: (events: number) => queueGauge.set(events),
     };
     this.#queue = gzip
@@ -115,6 +118,7 @@ class StreamSink implements Sink {
       reason: 'initial' as const,
       eager: false,
       abort: new AbortController(),
+      kickSoon: false,
     }));
   }
 
@@ -192,16 +196,6 @@ class StreamSink implements Sink {
     else log.info(`Stopped sending to ${this.#d.peer}`);
   }
 
-  #scheduleKick(): void {
-    if (this.#kickPending) return;
-    this.#kickPending = true;
-    // A microtask: every write() made in the same tick lands in one chunk.
-    queueMicrotask(() => {
-      this.#kickPending = false;
-      for (const slot of this.#slots) this.#kick(slot);
-    });
-  }
-
   #kick(slot: Slot): void {
     if (!this.#started || this.#stopped) return;
     if (slot.state === 'down') {
@@ -217,8 +211,12 @@ class StreamSink implements Sink {
     if (now - conn.lastWriteAt > this.#o.idle_reconnect_seconds * 1000) return this.#recycle(slot, 'idle');
     if (now - conn.connectedAt > this.#o.max_connection_age_seconds * 1000)
       return this.#recycle(slot, 'max_age');
-    let chunk: Chunk | undefined;
-    while (conn.canWrite() && (chunk = this.#queue.take()) !== undefined) conn.write(chunk);
+    // One chunk per turn of the event loop (TLS encrypts it synchronously): the loop's other work gets in
+    // between, and the next chunk follows at once if the connection takes more.
+    const chunk = this.#queue.take();
+    if (chunk === undefined) return;
+    conn.write(chunk);
+    if (conn.canWrite() && this.#queue.hasWork()) this.#kickNextTurn(slot);
   }
 
   /**
@@ -299,7 +297,23 @@ class StreamSink implements Sink {
   #onConfirmed(slot: Slot, conn: Connection, chunk: Chunk): void {
     this.#bytes.inc(chunk.payload.length);
     this.#queue.confirm(chunk);
-    if (slot.conn === conn) this.#kick(slot);
+    if (slot.conn === conn) this.#kickNextTurn(slot);
+  }
+
+  /**
+   * Writes wait for the next turn of the event loop: every write() made meanwhile lands in one chunk, and the
+   * loop gets its turn between writes. While the kernel takes every write at once, write callbacks arrive as
+   * process.nextTick callbacks; kicking from them (or from the microtasks of the batches they settle) would
+   * drain the whole queue, tens of MiB, without returning to the loop once: pulls, token refreshes and
+   * /healthz waited seconds (test/bench/RESULTS.md "Output path").
+   */
+  #kickNextTurn(slot: Slot): void {
+    if (slot.kickSoon) return;
+    slot.kickSoon = true;
+    setImmediate(() => {
+      slot.kickSoon = false;
+      this.#kick(slot);
+    });
   }
 
   #onLost(slot: Slot, conn: Connection, err: Error | undefined, resend: Chunk[]): void {

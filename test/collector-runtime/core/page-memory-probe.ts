@@ -3,16 +3,17 @@
 // - the memory of Buffers still referenced (process.memoryUsage().arrayBuffers after a full collection),
 //   read after every MiB of body, so the peak is exact to that much: what reading the body holds;
 // - the resident set (VmHWM, the kernel's own peak, reset first): what the whole process needed.
-// A small page (argv[2]) is read first, so the one-time costs of the first request (the HTTP parser's
-// WebAssembly instance, compiled code) are in the baseline. Its own process, so the server and the test
+// A small page (argv[2]) is read first, so the one-time costs of the first request (a connection,
+// compiled code) are in the baseline. Its own process, so the server and the test
 // runner add nothing; run it with --expose-gc, --single-threaded-gc (collections depend on allocations
 // only, never on how busy the CPUs are) and a small --max-semi-space-size (the young generation does not
 // grow into megabytes of short-lived garbage that would count as resident).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
-import { Agent, type Dispatcher } from 'undici';
+import type { Socket } from 'node:net';
 import { systemClock } from '../../../collector-runtime/src/core/clock.ts';
 import { createHttpShared, httpClientFactory } from '../../../collector-runtime/src/core/http/client.ts';
+import { HttpAgent } from '../../../collector-runtime/src/core/http/transport.ts';
 import { createLogger } from '../../../collector-runtime/src/logging/logger.ts';
 import { createCollectorMetrics } from '../../../collector-runtime/src/metrics/catalog.ts';
 import { serviceTelemetry } from '../../../collector-runtime/src/metrics/service-telemetry.ts';
@@ -32,39 +33,28 @@ const kib = (field: string) =>
   Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync('/proc/self/status', 'utf8'))![1]) * 1024;
 
 const [warmUpUrl, url] = process.argv.slice(2) as [string, string];
-/** A full collection and a look every this many body bytes (bodies arrive in chunks of about 1 KiB). */
+/** A full collection and a look every this many bytes received (they arrive in chunks of at most 64 KiB). */
 const SAMPLE_EVERY_BYTES = 1024 * 1024;
 let buffersPeak = 0;
 let unsampled = 0;
-/** The client's own dispatcher settings, with a look at the Buffer memory after every MiB of body. */
-const dispatcher = new Agent({
-  keepAliveTimeout: 30_000,
-  headersTimeout: 60_000,
-  bodyTimeout: 120_000,
-}).compose(
-  (dispatch) => (opts, handler) =>
-    dispatch(
-      opts,
-      new Proxy(handler, {
-        get(target, key) {
-          const value: unknown = Reflect.get(target, key);
-          if (typeof value !== 'function') return value;
-          if (key !== 'onResponseData') return value.bind(target);
-          return (controller: unknown, chunk: Buffer) => {
-            const result: unknown = value.call(target, controller, chunk);
-            unsampled += chunk.length;
-            if (unsampled >= SAMPLE_EVERY_BYTES) {
-              unsampled = 0;
-              globalThis.gc!(); // only what is still referenced counts, whenever V8 would have collected
-              buffersPeak = Math.max(buffersPeak, process.memoryUsage().arrayBuffers);
-            }
-            return result;
-          };
-        },
-      }) as Dispatcher.DispatchHandler,
-    ),
-);
-const shared = createHttpShared(systemClock, dispatcher);
+/** The client's own agent settings, with a look at the Buffer memory after every MiB that arrives. */
+const agent = new HttpAgent({ keepAliveTimeoutMs: 30_000, headersTimeoutMs: 60_000, bodyTimeoutMs: 120_000 });
+const pool = agent.agentFor('http:');
+const createConnection = pool.createConnection.bind(pool) as (...args: unknown[]) => Socket;
+// Every socket of the pool counts what it receives (its HTTP parser reads the same chunks).
+pool.createConnection = ((...args: unknown[]) => {
+  const socket = createConnection(...args);
+  socket.on('data', (chunk: Buffer) => {
+    unsampled += chunk.length;
+    if (unsampled >= SAMPLE_EVERY_BYTES) {
+      unsampled = 0;
+      globalThis.gc!(); // only what is still referenced counts, whenever V8 would have collected
+      buffersPeak = Math.max(buffersPeak, process.memoryUsage().arrayBuffers);
+    }
+  });
+  return socket;
+}) as typeof pool.createConnection;
+const shared = createHttpShared(systemClock, agent);
 const telemetry = serviceTelemetry(createCollectorMetrics(new Registry()), {
   collector: 'c',
   input: 'i',

@@ -1,6 +1,5 @@
-// The HTTP client every pull source uses: undici keep-alive, per-API budgets, bearer tokens refreshed
-// once on 401, Retry-After honoured on 429, jittered backoff on 5xx and network errors.
-import { Agent, request, type Dispatcher } from 'undici';
+// The HTTP client every pull source uses: keep-alive connections (transport.ts), per-API budgets, bearer
+// tokens refreshed once on 401, Retry-After honoured on 429, jittered backoff on 5xx and network errors.
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { ServiceTelemetry } from '../../metrics/service-telemetry.ts';
@@ -13,6 +12,7 @@ import {
   type TokenSource,
 } from './oauth-client-credentials.ts';
 import { parseRetryAfter } from './retry-after.ts';
+import { HttpAgent, httpRequest, readText, type HttpResult } from './transport.ts';
 
 export interface HttpResponse<T = unknown> {
   status: number;
@@ -51,25 +51,6 @@ export class ResponseTooLargeError extends CollectorError {
   }
 }
 
-/** Reads a body up to `limit` bytes; past it, stops reading (the connection is dropped) and throws. */
-async function readBodyText(
-  body: Dispatcher.ResponseData['body'],
-  limit: number,
-  tooLarge: () => Error,
-): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      body.destroy();
-      throw tooLarge();
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size).toString('utf8');
-}
-
 /** Hands one service what it needs to talk HTTP; tokens and limiters are shared by key across services. */
 export interface HttpClientFactory {
   tokenSource(creds: ClientCredentials): TokenSource;
@@ -79,17 +60,23 @@ export interface HttpClientFactory {
 
 export interface HttpShared {
   clock: Clock;
-  dispatcher: Dispatcher;
+  /** The connection pool of every service's requests. */
+  dispatcher: HttpAgent;
   tokenSources: Map<string, TokenSource>;
   limiters: Map<string, RateLimiter>;
 }
 
-export function createHttpShared(clock: Clock, dispatcher?: Dispatcher): HttpShared {
+export function createHttpShared(clock: Clock, dispatcher?: HttpAgent): HttpShared {
   return {
     clock,
     dispatcher:
       dispatcher ??
-      new Agent({ keepAliveTimeout: 30_000, connections: 16, headersTimeout: 60_000, bodyTimeout: 120_000 }),
+      new HttpAgent({
+        keepAliveTimeoutMs: 30_000,
+        connections: 16,
+        headersTimeoutMs: 60_000,
+        bodyTimeoutMs: 120_000,
+      }),
     tokenSources: new Map(),
     limiters: new Map(),
   };
@@ -148,23 +135,23 @@ function createHttpClient(
       for (const l of opts.limiters ?? []) permits.push(await l.acquire(signal));
       telemetry.throttleWait(permits.reduce((n, p) => n + p.waitedMs, 0) / 1000);
       const started = performance.now();
-      let res: Dispatcher.ResponseData;
+      let res: HttpResult;
       let text: string;
       try {
         requests++;
-        res = await request(url, {
+        res = await httpRequest(url, {
           method: 'GET',
           headers: {
             accept: 'application/json',
             ...opts.headers,
             ...(token ? { authorization: `Bearer ${token}` } : {}),
           },
-          dispatcher: shared.dispatcher,
+          agent: shared.dispatcher,
           signal,
         });
         for (const p of permits) p.done();
         const type = res.headers['content-type'];
-        text = await readBodyText(
+        text = await readText(
           res.body,
           maxBytes,
           () =>

@@ -1,6 +1,6 @@
 // OAuth2 client-credentials tokens for Microsoft identity platform v1 (resource=) and v2 (scope=)
 // endpoints: cached, refreshed ahead of expiry, single-flight, invalidated once on a 401.
-import { request, type Dispatcher } from 'undici';
+import { httpRequest, readText, type HttpAgent, type HttpResult } from './transport.ts';
 import type { Clock } from '../clock.ts';
 import { CollectorError, truncate } from '../errors.ts';
 
@@ -54,7 +54,7 @@ export interface IssuedToken {
  */
 export async function requestToken(
   creds: ClientCredentials,
-  deps: { dispatcher?: Dispatcher; signal?: AbortSignal } = {},
+  deps: { dispatcher?: HttpAgent; signal?: AbortSignal } = {},
 ): Promise<IssuedToken> {
   const { signal } = deps;
   const form = new URLSearchParams({
@@ -64,17 +64,19 @@ export async function requestToken(
     ...creds.target,
   });
   const where = `Failed to fetch OAuth token from ${creds.tokenUrl}`;
-  let res: Dispatcher.ResponseData;
+  let res: HttpResult;
+  let text: string;
   try {
-    res = await request(creds.tokenUrl, {
+    res = await httpRequest(creds.tokenUrl, {
       method: 'POST',
       body: form.toString(),
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      dispatcher: deps.dispatcher,
-      signal,
-      headersTimeout: 30_000,
-      bodyTimeout: 30_000,
+      ...(deps.dispatcher ? { agent: deps.dispatcher } : {}),
+      ...(signal ? { signal } : {}),
+      headersTimeoutMs: 30_000,
+      bodyTimeoutMs: 30_000,
     });
+    text = await readText(res.body);
   } catch (err) {
     if (signal?.aborted) throw err;
     throw new CollectorError('CR_ERR_INPUT_AUTH', `${where}: ${(err as Error).message}`, {
@@ -82,7 +84,6 @@ export async function requestToken(
       retryable: true,
     });
   }
-  const text = await res.body.text();
   let body: Record<string, unknown> = {};
   try {
     body = JSON.parse(text) as Record<string, unknown>;
@@ -116,7 +117,7 @@ export async function requestToken(
 
 export function clientCredentialsTokenSource(
   creds: ClientCredentials,
-  deps: { clock: Clock; dispatcher?: Dispatcher; events?: TokenEvents; refreshMarginMs?: number },
+  deps: { clock: Clock; dispatcher?: HttpAgent; events?: TokenEvents; refreshMarginMs?: number },
 ): TokenSource {
   let cached: { token: string; refreshAt: number; expiresAt: number } | undefined;
   let inflight: Promise<string> | undefined;

@@ -1,7 +1,7 @@
 // The Management Activity API over HTTP: PublisherIdentifier on every call, subscriptions started once
 // per content type (AF20024 = already enabled), content listed page by page through the NextPageUri
 // header, blobs fetched as JSON arrays. AF429 comes as 429 or 403 and is retried like a 429.
-import { request } from 'undici';
+import { httpRequest, readText } from '../../core/http/transport.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { HttpClient, HttpResponse } from '../../core/http/client.ts';
 import { redactUrl } from '../../core/http/client.ts';
@@ -118,13 +118,13 @@ export class FeedClient {
     for (let refreshed = false; ; refreshed = true) {
       const token = await this.#tokens.get(signal);
       const started = performance.now();
-      const res = await request(url, {
+      const res = await httpRequest(url, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: '{}',
         signal,
       });
-      const text = await res.body.text();
+      const text = await readText(res.body);
       this.#telemetry.apiRequest(res.statusCode, (performance.now() - started) / 1000);
       if (res.statusCode === 200) {
         this.#log.info({ contentType }, 'Started the subscription');
