@@ -49,7 +49,7 @@ export const streamSinkDefaults: StreamSinkOptions = Object.freeze({
   reconnect_initial_seconds: 2,
   reconnect_max_seconds: 60,
   write_chunk_bytes: 256 * 1024,
-  resend_buffer_bytes: 32 * 1024 * 1024,
+  resend_buffer_bytes: 16 * 1024 * 1024,
   compression: 'none',
   compression_level: 6,
   compression_buffer_in_bytes: 51_200,

@@ -75,7 +75,7 @@ test('a receiver that never reads: RSS bounded, pulls paused, nothing lost once 
     requestsAtEnd - requestsAtStart <= 1,
     `pulls kept going: ${requestsAtEnd - requestsAtStart} requests`,
   );
-  // Bounded: queue (64 MiB) + resend buffer (32 MiB) at most, far below the backlog it would take.
+  // Bounded: queue (64 MiB) + resend buffer (16 MiB) at most, far below the backlog it would take.
   assert.ok(peak < 400, `RSS ${Math.round(peak)} MiB`);
 
   fx.receiver.resume();

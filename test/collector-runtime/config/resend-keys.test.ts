@@ -30,11 +30,11 @@ test('resend_window_bytes carries over to resend_buffer_bytes; resend_window_sec
   ]);
 });
 
-test('the default resend buffer is 32 MiB; resend_window_bytes: 0 (resend off) is refused with the fix', async () => {
+test('the default resend buffer is 16 MiB; resend_window_bytes: 0 (resend off) is refused with the fix', async () => {
   const { config } = await loadConfig({ configPath: withOutput({}), env: {}, now: NOW });
   assert.equal(
     (config.outputs.devo_1!.config as Record<string, unknown>).resend_buffer_bytes,
-    32 * 1024 * 1024,
+    16 * 1024 * 1024,
   );
   const err = await loadConfig({
     configPath: withOutput({ resend_window_bytes: 0 }),

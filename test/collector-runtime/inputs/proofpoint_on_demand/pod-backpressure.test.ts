@@ -33,7 +33,7 @@ const FRAME_BYTES = 889;
 const UNBOUNDED_MIB = (RATE * (BLOCKED_MS / 1000) * FRAME_BYTES) / MiB;
 /**
  * The designed bound while blocked: the stream's commit queue (10,000 decoded events and one batch in
- * flight), the output queue (10,000 encoded events) and the connection's resend share (32 MiB), about
+ * flight), the output queue (10,000 encoded events) and the connection's resend share (16 MiB), about
  * +11 to +71 MiB measured. Generous, yet well below what an unbounded buffer would hold in raw frame
  * bytes alone (decoded objects take several times their bytes).
  */
