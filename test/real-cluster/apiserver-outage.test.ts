@@ -8,28 +8,22 @@
 // pull failed. lastPullTime moves again, and a Service created after the outage is reconciled by the same
 // operator process through its restarted watches.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse } from 'yaml';
-import { API_VERSION } from '../../operator/src/api/types.ts';
 import type { JsonObject } from '../support/kube-api-server/json-value.ts';
 import { startRealCluster, type RealCluster } from '../support/real-cluster/cluster.ts';
 import { startRsyslogReceiver, type RsyslogReceiver } from '../support/rsyslog-receiver.ts';
 import { generateTestPki, type TestPki } from '../support/tls-certs.ts';
-import {
-  SIM_CLIENT_ID,
-  SIM_CLIENT_SECRET,
-  SIM_TENANT_ID,
-  startGraphSimulator,
-  type GraphSimulator,
-} from '../simulators/graph/server.ts';
+import { startGraphSimulator, type GraphSimulator } from '../simulators/graph/server.ts';
 import { podRunner } from '../operator/e2e/pod-runner.ts';
 import {
   Api,
   aService,
   installCrds,
+  simulatedGraphCollector,
   spawnOperator,
   waitFor,
   yamlDocs,
@@ -132,43 +126,14 @@ test(
     await cluster.kubectlOk(['apply', '-f', '-'], {
       input: yamlDocs([
         { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },
-        {
-          apiVersion: 'v1',
-          kind: 'Secret',
-          metadata: { name: 'graph-credentials', namespace: NS },
-          stringData: {
-            tenant_id: SIM_TENANT_ID,
-            client_id: SIM_CLIENT_ID,
-            client_secret: SIM_CLIENT_SECRET,
-          },
-        },
-        {
-          apiVersion: 'v1',
-          kind: 'Secret',
-          metadata: { name: 'devo-certificate', namespace: NS },
-          stringData: {
-            'chain.crt': await readFile(pki.caCert, 'utf8'),
-            'cert.crt': await readFile(pki.clientCert, 'utf8'),
-            'key.key': await readFile(pki.clientKey, 'utf8'),
-          },
-        },
-        {
-          apiVersion: API_VERSION,
-          kind: 'Collector',
-          metadata: { name: COLLECTOR, namespace: NS },
-          spec: {
-            source: 'microsoft_graph_audit',
-            inputId: INPUT_ID,
-            credentialsSecretRef: { name: 'graph-credentials' },
-            settings: { override_base_url: sim.url, override_login_url: sim.url },
-            output: {
-              address: '127.0.0.1',
-              port: rx.port,
-              certificateSecretRef: { name: 'devo-certificate' },
-            },
-            persistence: { type: 'ConfigMap' },
-          },
-        },
+        ...(await simulatedGraphCollector({
+          namespace: NS,
+          name: COLLECTOR,
+          inputId: INPUT_ID,
+          pki,
+          simUrl: sim.url,
+          receiverPort: rx.port,
+        })),
         // Ten-minute windows: the watermark moves every few pages, so "not behind" is a time to compare.
         aService(NS, 'graph-signins', COLLECTOR, 'signIns', {
           startTimeInUtc: iso(now - 3 * HOUR),

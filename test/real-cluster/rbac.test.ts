@@ -3,7 +3,7 @@
 // the operator applied) runs with its own ServiceAccount's token and the Role the operator made for it.
 // Neither gets a single 403; a permission taken away gives the clear error the README promises.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -12,20 +12,14 @@ import type { JsonObject } from '../support/kube-api-server/json-value.ts';
 import { startRealCluster, type RealCluster } from '../support/real-cluster/cluster.ts';
 import { startRsyslogReceiver, type RsyslogReceiver } from '../support/rsyslog-receiver.ts';
 import { generateTestPki } from '../support/tls-certs.ts';
-import {
-  SIM_CLIENT_ID,
-  SIM_CLIENT_SECRET,
-  SIM_TENANT_ID,
-  startGraphSimulator,
-  type GraphSimulator,
-} from '../simulators/graph/server.ts';
+import { startGraphSimulator, type GraphSimulator } from '../simulators/graph/server.ts';
 import { podRunner } from '../operator/e2e/pod-runner.ts';
-import { API_VERSION } from '../../operator/src/api/types.ts';
 import {
   aCollector,
   Api,
   aService,
   installCrds,
+  simulatedGraphCollector,
   namespaceWithSecrets,
   ROOT,
   runOperatorInProcess,
@@ -155,43 +149,14 @@ describe('RBAC on a real API server', { timeout: 600_000 }, () => {
       await cluster.kubectlOk(['apply', '-f', '-'], {
         input: yamlDocs([
           { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
-          {
-            apiVersion: 'v1',
-            kind: 'Secret',
-            metadata: { name: 'graph-credentials', namespace: ns },
-            stringData: {
-              tenant_id: SIM_TENANT_ID,
-              client_id: SIM_CLIENT_ID,
-              client_secret: SIM_CLIENT_SECRET,
-            },
-          },
-          {
-            apiVersion: 'v1',
-            kind: 'Secret',
-            metadata: { name: 'devo-certificate', namespace: ns },
-            stringData: {
-              'chain.crt': await readFile(pki.caCert, 'utf8'),
-              'cert.crt': await readFile(pki.clientCert, 'utf8'),
-              'key.key': await readFile(pki.clientKey, 'utf8'),
-            },
-          },
-          {
-            apiVersion: API_VERSION,
-            kind: 'Collector',
-            metadata: { name: 'rt', namespace: ns },
-            spec: {
-              source: 'microsoft_graph_audit',
-              inputId: 'rt',
-              credentialsSecretRef: { name: 'graph-credentials' },
-              settings: { override_base_url: sim.url, override_login_url: sim.url },
-              output: {
-                address: '127.0.0.1',
-                port: rx.port,
-                certificateSecretRef: { name: 'devo-certificate' },
-              },
-              persistence: { type: 'ConfigMap' },
-            },
-          },
+          ...(await simulatedGraphCollector({
+            namespace: ns,
+            name: 'rt',
+            inputId: 'rt',
+            pki,
+            simUrl: sim.url,
+            receiverPort: rx.port,
+          })),
           aService(ns, 'rt-signins', 'rt', 'signIns', {
             startTimeInUtc: new Date(Date.now() - 3 * HOUR).toISOString().replace(/\.\d+Z$/, 'Z'),
             requestPeriodSeconds: 60,

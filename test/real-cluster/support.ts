@@ -16,9 +16,12 @@ import {
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { pino } from 'pino';
-import { type CollectorResource, type ServiceResource } from '../../operator/src/api/types.ts';
+import { API_VERSION, type CollectorResource, type ServiceResource } from '../../operator/src/api/types.ts';
 import { parseRunArgs, startOperator, type RunningOperator } from '../../operator/src/cli/run-command.ts';
+import { readFile } from 'node:fs/promises';
 import type { RealCluster } from '../support/real-cluster/cluster.ts';
+import { SIM_CLIENT_ID, SIM_CLIENT_SECRET, SIM_TENANT_ID } from '../simulators/graph/server.ts';
+import type { TestPki } from '../support/tls-certs.ts';
 import { waitFor } from '../support/wait.ts';
 import { operatorRunFlags } from '../support/operator-flags.ts';
 import { collectorResource, serviceResource } from '../support/operator-resources.ts';
@@ -79,6 +82,56 @@ export function certificateSecret(namespace: string, serial = '1', name = 'devo-
       'ca.crt': '-----BEGIN CERTIFICATE-----\nchain\n-----END CERTIFICATE-----\n',
     },
   };
+}
+
+/**
+ * What a real runtime needs to pull from the Graph simulator and send to the rsyslog receiver: the
+ * simulator's credentials, the receiver's client certificate, and a Collector with ConfigMap state
+ * pointing at both.
+ */
+export async function simulatedGraphCollector(o: {
+  namespace: string;
+  name: string;
+  inputId: string;
+  pki: TestPki;
+  simUrl: string;
+  receiverPort: number;
+}): Promise<object[]> {
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'graph-credentials', namespace: o.namespace },
+      stringData: { tenant_id: SIM_TENANT_ID, client_id: SIM_CLIENT_ID, client_secret: SIM_CLIENT_SECRET },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'devo-certificate', namespace: o.namespace },
+      stringData: {
+        'chain.crt': await readFile(o.pki.caCert, 'utf8'),
+        'cert.crt': await readFile(o.pki.clientCert, 'utf8'),
+        'key.key': await readFile(o.pki.clientKey, 'utf8'),
+      },
+    },
+    {
+      apiVersion: API_VERSION,
+      kind: 'Collector',
+      metadata: { name: o.name, namespace: o.namespace },
+      spec: {
+        source: 'microsoft_graph_audit',
+        inputId: o.inputId,
+        credentialsSecretRef: { name: 'graph-credentials' },
+        settings: { override_base_url: o.simUrl, override_login_url: o.simUrl },
+        output: {
+          address: '127.0.0.1',
+          port: o.receiverPort,
+          certificateSecretRef: { name: 'devo-certificate' },
+        },
+        persistence: { type: 'ConfigMap' },
+      },
+    },
+  ];
 }
 
 export function aCollector(
