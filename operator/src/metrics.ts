@@ -1,4 +1,4 @@
-// The operator's metrics (names are a contract, DESIGN §8) on their own prom-client Registry, and the one
+// The operator's metrics (names are a contract, README "Metrics") on their own prom-client Registry, and the one
 // HTTP port serving /metrics, /healthz and /readyz.
 import { startMetricsServer, type MetricsServer } from '../../collector-runtime/src/metrics/server.ts';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';

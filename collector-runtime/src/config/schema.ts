@@ -211,7 +211,7 @@ export function pastUtcTime(): Rule<number> {
   };
 }
 
-/** Devo tags: 2 to 6 dot-separated levels of [a-z0-9_-], at most 1024 characters (docs/devo-protocol.md). */
+/** Devo tags: 2 to 6 dot-separated levels of [a-z0-9_-], at most 1024 characters (docs/devo-ingestion.md). */
 export const DEVO_TAG = /^[a-z0-9_-]+(\.[a-z0-9_-]+){1,5}$/;
 export function devoTag(): Rule<string> {
   const expected =

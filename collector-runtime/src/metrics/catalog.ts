@@ -1,4 +1,4 @@
-// Every metric the runtime exports, declared once. Names are a contract (DESIGN §8): the Grafana
+// Every metric the runtime exports, declared once. Names are a contract (README "Metrics"): the Grafana
 // dashboard and alert rules use them. Labels come from small fixed sets, never from event data.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 

@@ -1,5 +1,5 @@
 // What one service reports about itself: every stage counts through here, so metric names and labels
-// stay in one place (DESIGN §8) and pullers never touch prom-client directly.
+// stay in one place (README "Metrics") and pullers never touch prom-client directly.
 import type { CollectorMetrics, MetricLabels } from './catalog.ts';
 
 export interface ServiceTelemetry {

@@ -1,4 +1,4 @@
-// The `devo_platform` output: syslog lines over mutual TLS to Devo (docs/devo-protocol.md "Transport"): trusts only
+// The `devo_platform` output: syslog lines over mutual TLS to Devo (docs/devo-ingestion.md "Transport"): trusts only
 // the chain file, presents the domain certificate, TLS 1.2 minimum, SNI, hostname check unless disabled.
 import { systemClock } from '../core/clock.ts';
 import { classifyConnectionError } from './connection-error.ts';

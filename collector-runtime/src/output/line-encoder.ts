@@ -1,4 +1,4 @@
-// One event as one Devo syslog line (docs/devo-protocol.md "One event"):
+// One event as one Devo syslog line (docs/devo-ingestion.md "One event"):
 //   <14>2024-05-01T10:00:00.000Z HOST TAG: {compact JSON with @devo_pulling_id[, @devo_environment]}\n
 // This is the hot path: the record is serialised once and the Devo fields are spliced in before its closing
 // brace, so the caller's object is neither cloned nor mutated.

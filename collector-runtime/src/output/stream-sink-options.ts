@@ -30,7 +30,7 @@ export interface StreamSinkOptions {
    * whose share is full is closed cleanly and replaced. Replaces resend_window_bytes/resend_window_seconds.
    */
   resend_buffer_bytes: number;
-  /** 'gzip': batches of whole lines are written as complete gzip members (docs/devo-protocol.md). */
+  /** 'gzip': batches of whole lines are written as complete gzip members (docs/devo-ingestion.md). */
   compression: 'none' | 'gzip';
   /** zlib level 1–9 for gzip members. */
   compression_level: number;

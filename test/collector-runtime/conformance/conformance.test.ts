@@ -20,7 +20,7 @@
 //   the final checkpoint sends nothing again;
 // - state versioning: stateVersion is a positive integer; older layouts are migrated (migrateState)
 //   and resumed from; migrateState never throws on junk;
-// - metrics: the DESIGN §8 series for the service (metrics/catalog.ts names) are exported;
+// - metrics: the README "Metrics" series for the service (metrics/catalog.ts names) are exported;
 // - the secret never shows in logs, errors or metrics, also when the source rejects it.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,7 +32,7 @@ import { waitFor } from '../../support/wait.ts';
 import { conformanceFixtures } from './fixtures.ts';
 import { COLLECTOR, servicePuller, serviceRunner, startSource, type SourceRun } from './harness.ts';
 
-/** DESIGN §8: what every polling service exports with its (collector, input, service) labels. */
+/** README "Metrics": what every polling service exports with its (collector, input, service) labels. */
 const SERVICE_METRICS = [
   'devo_collector_events_received_total',
   'devo_collector_events_duplicated_total',
@@ -46,7 +46,7 @@ const SERVICE_METRICS = [
 ];
 /** Series a retry-only service (fixture.retryOnlyServices) need not have after a clean run. */
 const RETRY_ONLY_ABSENT = ['devo_collector_events_sent_total', 'devo_collector_dedup_filter_fill_ratio'];
-/** DESIGN §8: per input. */
+/** README "Metrics": per input. */
 const INPUT_METRICS = ['devo_collector_token_refreshes_total'];
 
 async function seriesOf(metrics: CollectorMetrics, labels: Record<string, string>) {

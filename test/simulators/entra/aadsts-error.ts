@@ -1,4 +1,4 @@
-// Entra ID (AADSTS) token-endpoint error bodies, shaped like the real ones (research §A3).
+// Entra ID (AADSTS) token-endpoint error bodies, shaped like the real ones (docs/sources/microsoft-graph.md "Token endpoint bodies").
 
 import { randomUUID } from 'node:crypto';
 

@@ -192,7 +192,7 @@ export function handleTokenRequest(
       },
     };
   }
-  // v1 sends every number as a string (research §A2).
+  // v1 sends every number as a string (docs/sources/microsoft-graph.md "Token endpoint bodies").
   const issuedSeconds = Math.floor(token.issuedAt / 1000);
   return {
     ok: true,

@@ -1,4 +1,4 @@
-// alerts_v2 records (research §D5) and their later versions.
+// alerts_v2 records (docs/sources/microsoft-graph.md "Records") and their later versions.
 
 import { description, SEVERITIES, TITLES } from './alert-wording.ts';
 import type { Prng } from '../../support/prng.ts';

@@ -1,4 +1,4 @@
-// directoryAudit and provisioningObjectSummary records (research §D1, §D3).
+// directoryAudit and provisioningObjectSummary records (docs/sources/microsoft-graph.md "Records").
 
 import type { GraphRecord, RecordContext } from './record-context.ts';
 import { randomIp, USER_AGENTS } from './tenant-directory.ts';

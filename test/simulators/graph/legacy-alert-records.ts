@@ -1,4 +1,4 @@
-// Legacy security alert records (research §D4): many providers aggregated behind one endpoint.
+// Legacy security alert records (docs/sources/microsoft-graph.md "Records"): many providers aggregated behind one endpoint.
 
 import { description, SEVERITIES, TITLES } from './alert-wording.ts';
 import type { Prng } from '../../support/prng.ts';

@@ -1,4 +1,4 @@
-// secureScore snapshots (one per UTC day) and the fixed secureScoreControlProfile catalogue (research §D6).
+// secureScore snapshots (one per UTC day) and the fixed secureScoreControlProfile catalogue (docs/sources/microsoft-graph.md "Records").
 
 import type { GraphRecord, RecordContext } from './record-context.ts';
 import { isoDay, isoSeconds, isoTicks } from './time-format.ts';

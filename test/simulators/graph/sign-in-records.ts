@@ -1,4 +1,4 @@
-// signIn records (research §D2). One store backs both endpoints: beta serves the full record,
+// signIn records (docs/sources/microsoft-graph.md "Records"). One store backs both endpoints: beta serves the full record,
 // v1.0 serves a projection without the beta-only properties and only interactive sign-ins.
 
 import type { GraphRecord, RecordContext } from './record-context.ts';

@@ -8,7 +8,7 @@ export interface ThrottleBudget {
   readonly windowMs: number;
 }
 
-/** Research §D0: identity reports 5 per 10 s; security 150 per minute. */
+/** docs/sources/microsoft-graph.md "Budgets": identity reports 5 per 10 s; security 150 per minute. */
 export const THROTTLE_BUDGETS: Readonly<Record<ThrottleGroup, ThrottleBudget>> = {
   identity: { limit: 5, windowMs: 10_000 },
   security: { limit: 150, windowMs: 60_000 },

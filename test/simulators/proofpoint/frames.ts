@@ -1,4 +1,4 @@
-// Realistic PoD frames (research §2): message (one filter verdict per message, keyed by guid) and
+// Realistic PoD frames (docs/sources/proofpoint-on-demand.md "The API"): message (one filter verdict per message, keyed by guid) and
 // maillog (one parsed sendmail line, keyed by id). A pool of varied templates is rendered once with
 // placeholders; each frame substitutes its own id, time, queue id and host, so the simulator can serve
 // thousands of frames per second without building objects per frame.

@@ -69,7 +69,7 @@ const LEGACY_SETTINGS: Record<string, string> = {
   pull_sliding_window_timespan_period: 'removed in 2.0: use override_query_window_max_seconds',
 };
 
-/** Recognises a 1.x Graph config (seed migration guide) and says exactly what to change. */
+/** Recognises a 1.x Graph config (the product's migration guide, docs/sources/microsoft-graph.md) and says exactly what to change. */
 function detectLegacy(raw: Record<string, unknown>, path: string, walk: Walk): void {
   const services = raw.services;
   if (!services || typeof services !== 'object') return;

@@ -41,7 +41,7 @@ export const ALERT_PROVIDER_TAGS: Record<string, string> = {
   ASC: 'cloud.office365.identity.alerts.2.msgraph',
   'Azure Advanced Threat Protection': 'cloud.azure.securitycenter.alerts.2.msgraph',
 };
-/** Alerts from a provider the table does not know keep the pre-2.0 table (seed migration guide: "Others"). */
+/** Alerts from a provider the table does not know keep the pre-2.0 table (the product's migration guide: "Others", docs/sources/microsoft-graph.md). */
 export const ALERT_FALLBACK_TAG = 'cloud.msgraph.security.alerts.2';
 
 /** The beta signInEventTypes values queried one by one by signIns_v2 (unknownFutureValue has its own table). */

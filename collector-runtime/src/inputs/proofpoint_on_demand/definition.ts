@@ -34,7 +34,7 @@ const serviceSettings = {
     rule: pastUtcTime(),
     doc: 'replay from this time (at most 30 days back) before going live; changing it replaces the persisted state',
   },
-  // Our additions: keepalive timing (research: ping every 60 s, tolerate slow pongs up to 120 s).
+  // Our additions: keepalive timing (docs/sources/proofpoint-on-demand.md: ping every 60 s, tolerate slow pongs up to 120 s).
   ping_interval_in_seconds: { rule: int({ min: 1, max: 3600 }), default: 60 },
   pong_timeout_in_seconds: { rule: int({ min: 2, max: 7200 }), default: 120 },
 } satisfies Shape;

@@ -16,7 +16,7 @@ import type { PodState } from './pod-state.ts';
 export const SERVER_RESUME_MS = HOUR_MS;
 /** How far back a catch-up may start (older values get HTTP 400). */
 export const ARCHIVE_MS = 30 * 24 * HOUR_MS;
-/** Duplicates are filtered within this much event time (the product: an hour; research suggests two). */
+/** Duplicates are filtered within this much event time (the product: an hour; two, because the vendor resumes a dropped session up to an hour back and late frames follow). */
 export const DEDUP_WINDOW_US = 2 * HOUR_MS * 1000;
 /** A memory bound on the duplicate filter for very busy clusters (~100 bytes per id). */
 const MAX_REMEMBERED_IDS = 500_000;
