@@ -20,9 +20,19 @@ import { waitFor } from '../support/wait.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-/** The runtime as the image ships it (test/bench/image-like.ts): the path of its main.js. */
-export async function imageLikeRuntime(dir: string): Promise<string> {
-  return join(await imageLikeApp(dir, ['collector-runtime/src']), 'collector-runtime/src/cli/main.js');
+/**
+ * The runtime as the image ships and starts it: its main.js (test/bench/image-like.ts), node's flags from
+ * Dockerfile.runtime's ENTRYPOINT, NODE_OPTIONS and the malloc settings from its ENV.
+ */
+export async function asTheImageRunsIt(
+  dir: string,
+): Promise<Required<Pick<RuntimeProcessOptions, 'main' | 'env' | 'nodeArgs'>>> {
+  const app = await imageLikeApp(dir, ['collector-runtime/src']);
+  return {
+    main: join(app, 'collector-runtime/src/cli/main.js'),
+    env: RUNTIME_IMAGE_ENV,
+    nodeArgs: RUNTIME_IMAGE_NODE_ARGS,
+  };
 }
 
 export interface RuntimeProcessOptions {
@@ -34,10 +44,12 @@ export interface RuntimeProcessOptions {
   services: Record<string, Record<string, unknown>>;
   /** ConfigMap state and status reporting through this kubeconfig (the Kubernetes configuration). */
   kube?: { kubeconfig: string; namespace: string; collector: string };
-  /** The entry point: imageLikeRuntime()'s main.js, or by default the TypeScript sources' main.ts. */
+  /** The entry point: asTheImageRunsIt()'s main.js, or by default the TypeScript sources' main.ts. */
   main?: string;
   /** More environment: RUNTIME_IMAGE_ENV to run as the image does. */
   env?: Record<string, string>;
+  /** node's own flags, before the entry point. */
+  nodeArgs?: readonly string[];
 }
 
 export interface RuntimeProcess {
@@ -80,7 +92,7 @@ export async function startRuntimeProcess(o: RuntimeProcessOptions): Promise<Run
   if (o.kube) env.KUBECONFIG = o.kube.kubeconfig;
   Object.assign(env, o.env);
   const main = o.main ?? join(ROOT, 'collector-runtime/src/cli/main.ts');
-  const child = spawn(process.execPath, [main, 'run'], {
+  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), main, 'run'], {
     cwd: o.home,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -123,17 +135,25 @@ export async function startRuntimeProcess(o: RuntimeProcessOptions): Promise<Run
   };
 }
 
+const DOCKERFILE = readFileSync(join(ROOT, 'Dockerfile.runtime'), 'utf8');
+
 /** NODE_OPTIONS and the malloc settings as Dockerfile.runtime sets them: benchmarks run the runtime as the image does. */
 export const RUNTIME_IMAGE_ENV: Record<string, string> = Object.fromEntries(
-  [
-    ...readFileSync(join(ROOT, 'Dockerfile.runtime'), 'utf8').matchAll(
-      /\b(NODE_OPTIONS|MALLOC_\w+)=(?:"([^"]*)"|(\S+))/g,
-    ),
-  ].map((m) => [m[1]!, m[2] ?? m[3]!]),
+  [...DOCKERFILE.matchAll(/\b(NODE_OPTIONS|MALLOC_\w+)=(?:"([^"]*)"|(\S+))/g)].map((m) => [
+    m[1]!,
+    m[2] ?? m[3]!,
+  ]),
 );
 
-export function envText(env: Record<string, string>): string {
-  return Object.entries(env)
-    .map(([k, v]) => `\`${k}=${v}\``)
-    .join(', ');
+/** node's flags in Dockerfile.runtime's ENTRYPOINT: what comes between `node` and main.js. */
+export const RUNTIME_IMAGE_NODE_ARGS: readonly string[] = (
+  JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(DOCKERFILE)![1]!) as string[]
+).slice(1, -1);
+
+/** How the image starts the runtime, for the benchmarks' descriptions. */
+export function imageStartText(): string {
+  return [
+    `\`node ${RUNTIME_IMAGE_NODE_ARGS.join(' ')} main.js\``,
+    ...Object.entries(RUNTIME_IMAGE_ENV).map(([k, v]) => `\`${k}=${v}\``),
+  ].join(', ');
 }

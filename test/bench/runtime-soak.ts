@@ -13,7 +13,7 @@ import { startRsyslogReceiver } from '../support/rsyslog-receiver.ts';
 import { generateTestPki } from '../support/tls-certs.ts';
 import { waitFor } from '../support/wait.ts';
 import { replaceSection } from './results-file.ts';
-import { RUNTIME_IMAGE_ENV, envText, imageLikeRuntime, startRuntimeProcess } from './runtime-process.ts';
+import { asTheImageRunsIt, imageStartText, startRuntimeProcess } from './runtime-process.ts';
 
 const RATE_PER_SECOND = 50;
 const SAMPLE_EVERY_MS = 5_000;
@@ -65,8 +65,7 @@ export async function run(minutes: number): Promise<SoakResult> {
     receiverPort: rx.port,
     sim,
     services: { signIns: { start_time_in_utc: start, request_period_in_seconds: 60 } },
-    main: await imageLikeRuntime(dir),
-    env: RUNTIME_IMAGE_ENV,
+    ...(await asTheImageRunsIt(dir)),
   });
   try {
     const started = Date.now();
@@ -128,7 +127,7 @@ export async function writeResults(r: SoakResult): Promise<void> {
     'Runtime soak',
     [
       `Measured ${new Date().toISOString().slice(0, 10)} with \`npx node test/bench/runtime-soak.ts --minutes ${r.minutes}\` (Node ${process.version}, load average ${r.loadAverage} at the start).`,
-      `The runtime CLI in its own process as the image runs it (JavaScript, Dockerfile.runtime's environment ${envText(RUNTIME_IMAGE_ENV)}), one Graph service (signIns), ${RATE_PER_SECOND} sign-ins/s arriving in the simulator, a pull every 60 s re-reading the 15-minute late-arrival window (full from the start: ${(RATE_PER_SECOND * WINDOW_SECONDS).toLocaleString('en-US')} sign-ins, so every pull does the steady-state work), events to rsyslog over mutual TLS. RSS (VmRSS) sampled every ${SAMPLE_EVERY_MS / 1000} s.`,
+      `The runtime CLI in its own process as the image runs it (JavaScript, Dockerfile.runtime's start: ${imageStartText()}), one Graph service (signIns), ${RATE_PER_SECOND} sign-ins/s arriving in the simulator, a pull every 60 s re-reading the 15-minute late-arrival window (full from the start: ${(RATE_PER_SECOND * WINDOW_SECONDS).toLocaleString('en-US')} sign-ins, so every pull does the steady-state work), events to rsyslog over mutual TLS. RSS (VmRSS) sampled every ${SAMPLE_EVERY_MS / 1000} s.`,
       '',
       '| minutes | first third mean RSS (MiB) | last third mean RSS (MiB) | peak RSS (MiB) | events added | events sent | pulls |',
       '|---|---|---|---|---|---|---|',
@@ -141,6 +140,7 @@ export async function writeResults(r: SoakResult): Promise<void> {
       `The peak is VmHWM, reached in the first pull: it delivers the window's ${(RATE_PER_SECOND * WINDOW_SECONDS).toLocaleString('en-US')} sign-ins (about 44 MiB of Devo lines) at once, and the sink keeps`,
       'what it wrote until a clean close proves the receiver read it (`resend_buffer_bytes`, 16 MiB by default, docs/design-notes.md',
       '"Output resend"), beside the pages being parsed. Later pulls deliver about 3,000 new sign-ins each.',
+      'Before node --max-opt=2, the 32 KiB malloc mmap threshold, the idle connection close and the idle collections (docs/design-notes.md "Runtime footprint"), same machine, same day, 10 minutes: first third 101.4 MiB, last third 98.8 MiB, peak 123.4 MiB. The peak is the first pull\'s transient and varies from run to run: two 3-minute runs after those steps, same day, peaked at 137.4 MiB with TurboFan (--max-opt=3) and 126.4 MiB without.',
       'Before the runtime footprint work (docs/design-notes.md "Runtime footprint"), same machine, same day, `--minutes 4`:',
       'first third 131.1 MiB, last third 133.5 MiB, peak 175.9 MiB (an earlier 12-minute run under a load average of 19: peak 224.3 MiB).',
     ].join('\n'),

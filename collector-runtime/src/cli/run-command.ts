@@ -4,6 +4,7 @@ import { loadConfig } from '../config/load.ts';
 import { ConfigError, errorMessage } from '../core/errors.ts';
 import { createLogger, type Logger } from '../logging/logger.ts';
 import { startRuntime } from '../core/runtime.ts';
+import { startIdleGc } from './idle-gc.ts';
 
 export const RUN_HELP = `Usage: devo-collector run [--config PATH]
 
@@ -68,6 +69,7 @@ export async function runRun(
     await flushed(log);
     return EXIT.startFailed;
   }
+  const stopIdleGc = startIdleGc();
   let signals = 0;
   let stopTimedOut!: () => void;
   const timedOut = new Promise<number>((resolve) => (stopTimedOut = () => resolve(EXIT.stopTimedOut)));
@@ -87,6 +89,7 @@ export async function runRun(
   const code = await Promise.race([runtime.done.then(() => EXIT.ok), timedOut]);
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
+  stopIdleGc();
   if (code === EXIT.stopTimedOut)
     log.error(
       { shutdownTimeoutSeconds: config.globals.shutdown_timeout_seconds },

@@ -8,7 +8,7 @@ export interface StreamSinkOptions {
   queue_max_events: number;
   /** Back-pressure: write() waits while this many bytes are accepted but not yet written. */
   queue_max_bytes: number;
-  /** A connection unused for longer is replaced before the next send (Devo closes idle connections). */
+  /** A connection unused for longer is closed cleanly (Devo drops idle connections); the next send opens another. */
   idle_reconnect_seconds: number;
   /** A connection older than this is replaced before the next send. */
   max_connection_age_seconds: number;

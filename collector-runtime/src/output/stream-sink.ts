@@ -220,24 +220,47 @@ class StreamSink implements Sink {
   }
 
   /**
-   * Closes the slot's connection cleanly, then connects again. One after the other: until the close proves
-   * the receiver read everything, the old connection's bytes stay in the resend buffer, and the new one
-   * must not add to it.
+   * Closes the slot's connection cleanly; the next connection opens once there is something to send. One
+   * after the other: until the close proves the receiver read everything, the old connection's bytes stay in
+   * the resend buffer, and the new one must not add to it.
    */
   #recycle(slot: Slot, reason: ConnectReason): void {
     const old = slot.conn!;
     slot.conn = undefined;
     slot.state = 'closing';
     this.#updateConnected();
-    this.#d.log.debug({ connection: slot.index, reason }, `Replacing connection to ${this.#d.peer}`);
+    this.#d.log.debug({ connection: slot.index, reason }, `Closing connection to ${this.#d.peer}`);
     const closing = old.close(this.#o.close_timeout_seconds * 1000).finally(() => this.#closing.delete(old));
     this.#closing.set(old, closing);
     slot.reason = reason;
     void closing.then(() => {
       if (this.#stopped || slot.state !== 'closing') return;
       slot.state = 'down';
-      void this.#connect(slot);
+      this.#kick(slot);
     });
+  }
+
+  /**
+   * Closes the connection cleanly once nothing was written on it for idle_reconnect_seconds. The endpoint
+   * drops idle connections itself, and a FIN we did not ask for hands back everything the connection wrote:
+   * the whole last batch would be sent twice after every quiet spell. Our own clean close proves it was
+   * read, and frees the resend buffer while the collector waits for its next pull.
+   */
+  async #closeWhenIdle(slot: Slot, conn: Connection): Promise<void> {
+    const { clock } = this.#d;
+    const idleMs = this.#o.idle_reconnect_seconds * 1000;
+    for (;;) {
+      const idleFor = clock.now() - conn.lastWriteAt;
+      try {
+        await clock.sleep(idleFor <= idleMs ? idleMs - idleFor + 1 : idleMs, slot.abort.signal);
+      } catch {
+        return; // stopped
+      }
+      if (slot.conn !== conn || slot.state !== 'up') return;
+      // With work queued the next send recycles it (#kick); with writes in flight it is not idle.
+      if (clock.now() - conn.lastWriteAt > idleMs && !this.#queue.hasWork() && conn.inflightBytes === 0)
+        return this.#recycle(slot, 'idle');
+    }
   }
 
   async #connect(slot: Slot): Promise<void> {
@@ -281,6 +304,7 @@ class StreamSink implements Sink {
     this.#updateConnected();
     log.info({ endpoint: this.#d.endpoint, connection: slot.index, reason }, `Connected to ${peer}`);
     this.#kick(slot);
+    if (this.#o.idle_reconnect_seconds > 0) void this.#closeWhenIdle(slot, conn);
   }
 
   async #waitAndReconnect(slot: Slot): Promise<void> {

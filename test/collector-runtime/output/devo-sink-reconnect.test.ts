@@ -67,16 +67,26 @@ test('rsyslog SIGKILLed and restarted mid-stream: every event arrives at least o
   await sink.stop(5000);
 });
 
-test('idle and old connections are replaced before the next send, transparently', async () => {
+test('idle connections are closed cleanly, old ones replaced before the next send, transparently', async () => {
   const { sink, logs, metrics } = devoSinkFor(fx, {
     idle_reconnect_seconds: 0.5,
     max_connection_age_seconds: 1.5,
   });
   await sink.start();
   await sink.write(batchOf([line('idle', 0)]));
-  await sleep(800); // idle longer than 0.5 s
+  // Idle longer than 0.5 s: closed by us, cleanly, before the endpoint drops it.
+  await waitFor(
+    'the idle connection closed',
+    async () => (await metricValue(metrics.senderConnected, {})) === 0,
+    5000,
+  );
+  assert.equal(sink.status().connected, false);
+  // The clean close proved event 0 read: a receiver crash now has nothing of ours to resend.
+  await fx.receiver.kill('SIGKILL');
+  await fx.receiver.restart();
   await sink.write(batchOf([line('idle', 1)]));
   assert.equal(await metricValue(metrics.senderConnects, { result: 'success', reason: 'idle' }), 1);
+  assert.equal(await metricValue(metrics.senderResentEvents, {}), 0);
 
   // Busy, but older than 1.5 s: replaced too.
   for (let i = 2; i < 12; i++) {
