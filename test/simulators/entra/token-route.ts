@@ -1,6 +1,7 @@
 // The token endpoints as an HTTP route any simulator can mount: `/{tenant}/oauth2/token` (v1) and
 // `/{tenant}/oauth2/v2.0/token` (v2), answered with Entra's headers and AADSTS error bodies.
 
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { aadstsBody } from './aadsts-error.ts';
 import { handleTokenRequest, type TokenEndpointConfig, type TokenEndpointVersion } from './token-endpoint.ts';
@@ -55,6 +56,14 @@ export interface TokenReply {
   readonly headers: Record<string, string>;
 }
 
+/** One request to the token route: the simulator's scenario switch, its request id and its clock's time. */
+export interface TokenRouteCall {
+  /** The scenario's failSecret: every secret is refused (AADSTS7000215). */
+  failSecret: boolean;
+  requestId: string;
+  now: number;
+}
+
 /**
  * Answers the request as Entra would when its path is a token endpoint (reading its body), or returns
  * undefined to leave it to the simulator's own routes.
@@ -62,13 +71,14 @@ export interface TokenReply {
 export async function answerTokenRoute(
   req: IncomingMessage,
   pathname: string,
-  config: TokenEndpointConfig,
+  routeConfig: TokenRouteConfig,
   issuer: TokenIssuer,
-  ids: { requestId: string; clientRequestId: string },
-  now: number,
+  { failSecret, requestId, now }: TokenRouteCall,
 ): Promise<TokenReply | undefined> {
   const route = tokenRoute(pathname);
   if (route === undefined) return undefined;
+  const config: TokenEndpointConfig = { ...routeConfig, failSecret };
+  const clientRequestId = requestHeader(req, 'client-request-id') ?? randomUUID();
   const reply = handleTokenRequest(
     {
       ...route,
@@ -85,7 +95,7 @@ export async function answerTokenRoute(
     'Content-Type': 'application/json; charset=utf-8',
     'Cache-Control': 'no-store, no-cache',
     Pragma: 'no-cache',
-    'x-ms-request-id': ids.requestId,
+    'x-ms-request-id': requestId,
   };
   return reply.ok
     ? { version: route.version, ok: true, status: 200, body: reply.body, headers }
@@ -93,7 +103,7 @@ export async function answerTokenRoute(
         version: route.version,
         ok: false,
         status: reply.error.status,
-        body: aadstsBody(reply.error, now, ids.clientRequestId),
+        body: aadstsBody(reply.error, now, clientRequestId),
         headers,
       };
 }

@@ -144,14 +144,11 @@ class Simulator implements ExchangeTraceSimulator {
     const log = (api: TraceApi, status: number, extra: Partial<TraceRequestLogEntry> = {}) =>
       this.#log.push({ at, api, path: target, status, ...extra });
 
-    const token = await answerTokenRoute(
-      req,
-      url.pathname,
-      { ...this.#tokenConfig, failSecret: this.scenario.failSecret === true },
-      this.#tokens,
-      { requestId, clientRequestId: requestHeader(req, 'client-request-id') ?? randomUUID() },
-      at,
-    );
+    const token = await answerTokenRoute(req, url.pathname, this.#tokenConfig, this.#tokens, {
+      failSecret: this.scenario.failSecret === true,
+      requestId,
+      now: at,
+    });
     if (token !== undefined) {
       log(`token_${token.version}`, token.status);
       sendJson(res, token.status, token.body, token.headers);

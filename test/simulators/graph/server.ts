@@ -161,14 +161,11 @@ class Simulator implements GraphSimulator {
         headers: { ...err.headers },
       });
     try {
-      const token = await answerTokenRoute(
-        req,
-        url.pathname,
-        { ...this.#tokenConfig, failSecret: this.scenario.failSecret === true },
-        this.#tokens,
-        { requestId, clientRequestId },
-        at,
-      );
+      const token = await answerTokenRoute(req, url.pathname, this.#tokenConfig, this.#tokens, {
+        failSecret: this.scenario.failSecret === true,
+        requestId,
+        now: at,
+      });
       if (token !== undefined) {
         endpointName = `token_${token.version}`;
         if (token.ok) this.#stats.tokensIssued += 1;

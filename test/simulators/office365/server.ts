@@ -219,14 +219,11 @@ class Simulator implements Office365Simulator {
       });
     };
     try {
-      const token = await answerTokenRoute(
-        req,
-        url.pathname,
-        { ...this.#tokenConfig, failSecret: this.scenario.failSecret === true },
-        this.#tokens,
-        { requestId, clientRequestId: requestHeader(req, 'client-request-id') ?? randomUUID() },
-        at,
-      );
+      const token = await answerTokenRoute(req, url.pathname, this.#tokenConfig, this.#tokens, {
+        failSecret: this.scenario.failSecret === true,
+        requestId,
+        now: at,
+      });
       if (token !== undefined) {
         operation = `token_${token.version}`;
         if (token.ok) this.#stats.tokensIssued += 1;
